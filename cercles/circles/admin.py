@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from cercles.circles.models import Circle, CircleKind, Membership
+from cercles.circles.selectors import with_status
+from cercles.circles.services import circle_fill_from_waitlist, circle_search_text
+
+
+@admin.register(CircleKind)
+class CircleKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "need", "min_size", "max_size", "default_meeting_count", "default_rhythm", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "status", "requested_at", "joined_at", "left_at"]
+    readonly_fields = ["requested_at", "joined_at", "left_at"]
+
+
+@admin.register(Circle)
+class CircleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["title", "kind", "start_date", "capacity", "participants", "status_label", "is_open"]
+    list_filter = ["kind", "is_open", "meeting_format", "approval_mode"]
+    search_fields = ["title", "search_text"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["departement"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Circle]:
+        return with_status(super().get_queryset(request)).select_related("kind")
+
+    @admin.display(description=_("membres"))
+    def participants(self, circle: Circle) -> int:
+        return circle.participant_count  # type: ignore[attr-defined,no-any-return]
+
+    @admin.display(description=_("statut"))
+    def status_label(self, circle: Circle) -> str:
+        from cercles.circles.models import CircleStatus
+
+        return str(CircleStatus(circle.status).label)  # type: ignore[attr-defined]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # Coordinators edit in the admin; keep the search column and the edit lock in step with them.
+        obj.search_text = circle_search_text(obj)
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+        circle_fill_from_waitlist(circle_id=obj.pk)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["user", "circle", "role", "status", "requested_at"]
+    list_filter = ["role", "status"]
+    search_fields = ["user__email", "user__last_name", "circle__title"]
+    autocomplete_fields = ["user", "circle"]

@@ -1,0 +1,48 @@
+"""Who is told what when a membership changes. Called by the task queued after commit."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from cercles.circles.models import Membership, MembershipRole, MembershipStatus
+from cercles.notifications.services import email_send
+from cercles.people.models import User
+
+# event → who receives it: the person concerned, the circle's facilitators, or the coordinators.
+RECIPIENTS = {
+    "joined": ("person", "facilitators"),
+    "waitlisted": ("person", "facilitators"),
+    "applied": ("person", "facilitators"),
+    "left": ("facilitators",),
+    "promoted": ("person", "facilitators"),
+    "approved": ("person",),
+    "refused": ("person",),
+    "facilitator_missing": ("coordinators",),
+}
+
+
+def membership_event_send(*, event: str, membership_id: int) -> int:
+    """E-mail everyone concerned by ``event`` on a membership; returns how many e-mails were sent."""
+    membership = Membership.objects.select_related("circle__kind", "user").filter(pk=membership_id).first()
+    if membership is None or event not in RECIPIENTS:
+        return 0
+    sent = 0
+    context = {"membership": membership, "circle": membership.circle, "person": membership.user}
+    for audience in RECIPIENTS[event]:
+        recipients = _addresses(audience, membership)
+        template = f"circles/email/{event}_{audience}"
+        sent += email_send(recipients=recipients, template=template, context=context)
+    return sent
+
+
+def _addresses(audience: str, membership: Membership) -> list[str]:
+    if audience == "person":
+        return [membership.user.email]
+    if audience == "facilitators":
+        facilitators = Membership.objects.filter(
+            circle_id=membership.circle_id, role=MembershipRole.FACILITATOR, status=MembershipStatus.ACTIVE
+        ).exclude(user_id=membership.user_id)
+        return list(facilitators.values_list("user__email", flat=True))
+    return list(
+        User.objects.filter(Q(is_staff=True) | Q(is_superuser=True), is_active=True).values_list("email", flat=True)
+    )

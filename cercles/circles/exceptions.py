@@ -1,0 +1,47 @@
+"""Domain errors of circles; the messages are the French sentences users see (tests import them)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainPermissionDenied
+
+ALREADY_MEMBER = _("Vous faites déjà partie de ce cercle.")
+ALREADY_WAITING = _("Vous êtes déjà sur la liste d'attente de ce cercle.")
+ALREADY_APPLIED = _("Votre candidature à ce cercle est déjà en attente de réponse.")
+ALREADY_REFUSED = _("Votre candidature à ce cercle n'a pas été retenue ; écrivez à l'animation pour en parler.")
+PACT_REQUIRED = _("Pour rejoindre ce cercle, acceptez son pacte de confidentialité.")
+PROFILE_INCOMPLETE = _("Complétez votre profil avant de rejoindre un cercle.")
+CIRCLE_CLOSED = _("Les inscriptions à ce cercle sont fermées.")
+DEADLINE_PASSED = _("La date limite d'inscription à ce cercle est passée.")
+CIRCLE_FINISHED = _("Ce cercle est terminé.")
+NOT_A_MEMBER = _("Vous ne faites pas partie de ce cercle.")
+FACILITATOR_CANNOT_JOIN = _("Vous animez déjà ce cercle.")
+MANAGEMENT_DENIED = _("Seule l'animation du cercle et l'équipe du programme peuvent faire cela.")
+APPLICATION_NOT_PENDING = _("Cette candidature a déjà reçu une réponse.")
+CIRCLE_EDITED_MEANWHILE = _(
+    "Quelqu'un a modifié ce cercle pendant que vous le modifiiez. Vos changements n'ont pas été enregistrés : "
+    "vérifiez la version actuelle ci-dessous, puis refaites-les."
+)
+DATES_OUT_OF_ORDER = _("La date de fin doit suivre la date de début.")
+DEADLINE_AFTER_END = _("La date limite d'inscription doit précéder la fin du cercle.")
+UNKNOWN_FACILITATOR = _("Aucun compte n'existe pour l'adresse {email}.")
+CAPACITY_TOO_LOW = _("Le nombre de places doit être d'au moins 1.")
+
+
+class MembershipError(DomainError):
+    status_code = 409
+
+
+class CircleManagementDenied(DomainPermissionDenied):
+    def __init__(self) -> None:
+        super().__init__(MANAGEMENT_DENIED)
+
+
+class CircleEditError(DomainError):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class CircleEditConflict(ConcurrentEditError):
+    def __init__(self) -> None:
+        super().__init__(CIRCLE_EDITED_MEANWHILE)

@@ -1,0 +1,294 @@
+"""Reads on circles, with the permission checks built in."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+from django.utils import timezone
+
+from cercles.core.text import normalize_for_search
+from cercles.circles.models import (
+    Circle,
+    CircleKind,
+    CircleStatus,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Need,
+)
+from cercles.people.models import User
+
+ACTIVE_PARTICIPANT = Q(status=MembershipStatus.ACTIVE, role=MembershipRole.PARTICIPANT)
+ACTIVE_FACILITATOR = Q(status=MembershipStatus.ACTIVE, role=MembershipRole.FACILITATOR)
+
+
+def _count_memberships(condition: Q) -> Coalesce:
+    # A subquery per counter (not a JOIN + GROUP BY) so that several counters do not multiply rows.
+    subquery = (
+        Membership.objects.filter(condition, circle=OuterRef("pk"))
+        .order_by()
+        .values("circle")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
+
+
+def with_status(circles: QuerySet[Circle], *, today: datetime.date | None = None) -> QuerySet[Circle]:
+    """Annotate counts and the derived status; the single definition of what each status means."""
+    today = today or timezone.localdate()
+    return circles.annotate(
+        participant_count=_count_memberships(ACTIVE_PARTICIPANT),
+        waiting_count=_count_memberships(Q(status=MembershipStatus.WAITING)),
+        facilitator_count=_count_memberships(ACTIVE_FACILITATOR),
+    ).annotate(
+        places_left=Greatest(F("capacity") - F("participant_count"), Value(0)),
+        status=Case(
+            When(end_date__lt=today, then=Value(CircleStatus.FINISHED.value)),
+            When(start_date__lte=today, then=Value(CircleStatus.RUNNING.value)),
+            When(Q(is_open=False) | Q(join_deadline__lt=today), then=Value(CircleStatus.CLOSED.value)),
+            When(participant_count__gte=F("capacity"), then=Value(CircleStatus.FULL.value)),
+            default=Value(CircleStatus.OPEN.value),
+        ),
+    )
+
+
+def _facilitators_prefetch() -> Prefetch:  # type: ignore[type-arg]
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.filter(ACTIVE_FACILITATOR).select_related("user").order_by("joined_at", "id"),
+        to_attr="facilitator_memberships",
+    )
+
+
+def _public_circles(*, today: datetime.date | None = None) -> QuerySet[Circle]:
+    return (
+        with_status(Circle.objects.all(), today=today)
+        .select_related("kind", "departement__region")
+        .prefetch_related(_facilitators_prefetch())
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """Filters of the catalogue; unknown or malformed values are ignored, never an error."""
+
+    query: str = ""
+    kind: str = ""
+    status: str = ""
+    meeting_format: str = ""
+    region: str = ""
+    need: str = ""
+
+
+def circle_list_catalogue(*, filters: CatalogueFilters) -> QuerySet[Circle]:
+    circles = _public_circles()
+    if filters.query:
+        for word in normalize_for_search(filters.query).split()[:10]:
+            circles = circles.filter(search_text__contains=word)
+    if filters.kind:
+        circles = circles.filter(kind__slug=filters.kind)
+    if filters.need in Need.values:
+        circles = circles.filter(kind__need=filters.need)
+    if filters.status in CircleStatus.values:
+        circles = circles.filter(status=filters.status)
+    if filters.meeting_format:
+        circles = circles.filter(meeting_format=filters.meeting_format)
+    if filters.region:
+        circles = circles.filter(departement__region__code=filters.region)
+    # Open circles first, then the ones that start soonest.
+    open_first = Case(When(status=CircleStatus.OPEN.value, then=Value(0)), default=Value(1))
+    return circles.order_by(open_first, "start_date", "title", "id")
+
+
+@dataclass
+class NeedSection:
+    need: str
+    label: str
+    kinds: list[CircleKind] = field(default_factory=list)
+    open_count: int = 0
+
+
+def home_need_sections() -> list[NeedSection]:
+    """The programme by need: each need with its kinds and how many of its circles are open. Two queries."""
+    sections = {value: NeedSection(need=value, label=str(label)) for value, label in Need.choices}
+    for kind in CircleKind.objects.order_by("position", "name"):
+        sections[kind.need].kinds.append(kind)
+    open_counts = (
+        with_status(Circle.objects.all())
+        .filter(status=CircleStatus.OPEN.value)
+        .order_by()
+        .values("kind__need")
+        .annotate(total=Count("id"))
+    )
+    for row in open_counts:
+        sections[row["kind__need"]].open_count = row["total"]
+    return [section for section in sections.values() if section.kinds]
+
+
+def circle_list_open_soon(*, limit: int = 6) -> list[Circle]:
+    circles = _public_circles().filter(status=CircleStatus.OPEN.value).order_by("join_deadline", "id")
+    return list(circles[:limit])
+
+
+def is_coordinator(user: User | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+@dataclass
+class CircleView:
+    """A circle as one person may see it."""
+
+    circle: Circle
+    membership: Membership | None
+    can_see_members: bool
+    can_manage: bool
+    waitlist_rank: int | None
+    members: list[Membership]
+    pending_applications: list[Membership]
+    waiting_list: list[Membership]
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None and self.membership.status == MembershipStatus.ACTIVE
+
+
+def circle_get(*, circle_id: int) -> Circle:
+    """A circle with its status, for any visitor. Raises Http404."""
+    circle = _public_circles().filter(pk=circle_id).first()
+    if circle is None:
+        raise Http404("circle not found")
+    return circle
+
+
+def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
+    """The circle page's data. Member lists only for members, facilitators and coordinators."""
+    circle = circle_get(circle_id=circle_id)
+    membership = None
+    if user is not None and user.is_authenticated:
+        membership = Membership.objects.filter(circle=circle, user=user).first()
+    is_facilitator = bool(
+        membership and membership.status == MembershipStatus.ACTIVE and membership.role == MembershipRole.FACILITATOR
+    )
+    is_active_member = bool(membership and membership.status == MembershipStatus.ACTIVE)
+    coordinator = is_coordinator(user)
+    can_see_members = is_active_member or coordinator
+    can_manage = is_facilitator or coordinator
+    members: list[Membership] = []
+    pending: list[Membership] = []
+    waiting: list[Membership] = []
+    if can_see_members:
+        members = list(
+            Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE)
+            .select_related("user__profile__organisation", "user__profile__departement")
+            .order_by("role", "user__last_name", "user__first_name", "id")
+        )
+    if can_manage:
+        others = (
+            Membership.objects.filter(circle=circle, status__in=[MembershipStatus.PENDING, MembershipStatus.WAITING])
+            .select_related("user__profile__organisation")
+            .order_by("requested_at", "id")
+        )
+        for other in others:
+            (pending if other.status == MembershipStatus.PENDING else waiting).append(other)
+    rank = waitlist_rank(membership=membership) if membership else None
+    return CircleView(
+        circle=circle,
+        membership=membership,
+        can_see_members=can_see_members,
+        can_manage=can_manage,
+        waitlist_rank=rank,
+        members=members,
+        pending_applications=pending,
+        waiting_list=waiting,
+    )
+
+
+def waitlist_rank(*, membership: Membership) -> int | None:
+    """1 for the first in line; None when the person is not waiting."""
+    if membership.status != MembershipStatus.WAITING:
+        return None
+    ahead = Membership.objects.filter(circle_id=membership.circle_id, status=MembershipStatus.WAITING).filter(
+        Q(requested_at__lt=membership.requested_at) | Q(requested_at=membership.requested_at, id__lt=membership.id)
+    )
+    return ahead.count() + 1
+
+
+def circle_get_for_manager(*, circle_id: int, user: User) -> Circle:
+    """The circle for its facilitators and coordinators. Raises Http404 or CircleManagementDenied."""
+    from cercles.circles.exceptions import CircleManagementDenied
+
+    circle = circle_get(circle_id=circle_id)
+    if not user_can_manage(circle=circle, user=user):
+        raise CircleManagementDenied()
+    return circle
+
+
+def user_can_manage(*, circle: Circle, user: User) -> bool:
+    if is_coordinator(user):
+        return True
+    return Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle, user=user).exists()
+
+
+@dataclass
+class MyCircles:
+    facilitating: list[Circle]
+    member_of: list[Circle]
+    waiting: list[tuple[Circle, int]]
+    applied: list[tuple[Circle, Membership]]
+
+
+def my_circles(*, user: User) -> MyCircles:
+    """The person's circles by relation, in a constant number of queries."""
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .exclude(status=MembershipStatus.LEFT)
+        .order_by("requested_at", "id")
+        .annotate(
+            rank=Subquery(
+                Membership.objects.filter(circle=OuterRef("circle"), status=MembershipStatus.WAITING)
+                .filter(
+                    Q(requested_at__lt=OuterRef("requested_at"))
+                    | Q(requested_at=OuterRef("requested_at"), id__lt=OuterRef("id"))
+                )
+                .order_by()
+                .values("circle")
+                .annotate(ahead=Count("id"))
+                .values("ahead"),
+                output_field=IntegerField(),
+            )
+        )
+    )
+    circles = {c.pk: c for c in _public_circles().filter(pk__in=[m.circle_id for m in memberships])}
+    result = MyCircles(facilitating=[], member_of=[], waiting=[], applied=[])
+    for membership in memberships:
+        circle = circles[membership.circle_id]
+        if membership.status == MembershipStatus.ACTIVE and membership.role == MembershipRole.FACILITATOR:
+            result.facilitating.append(circle)
+        elif membership.status == MembershipStatus.ACTIVE:
+            result.member_of.append(circle)
+        elif membership.status == MembershipStatus.WAITING:
+            result.waiting.append((circle, (membership.rank or 0) + 1))  # type: ignore[attr-defined]
+        else:
+            result.applied.append((circle, membership))
+    return result
+
+
+def kind_list() -> QuerySet[CircleKind]:
+    return CircleKind.objects.order_by("position", "name")

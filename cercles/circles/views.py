@@ -1,0 +1,154 @@
+"""Pages of the programme: home by need, catalogue, circle page, joining, editing, my circles."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cercles.circles import selectors, services
+from cercles.circles.exceptions import CircleEditError, CircleEditConflict
+from cercles.circles.forms import CatalogueFilterForm, CircleEditForm, DecisionForm, FacilitatorAddForm, JoinForm
+from cercles.circles.models import MembershipStatus
+from cercles.people.selectors import profile_for_user
+
+CATALOGUE_PAGE_SIZE = 20
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "sections": selectors.home_need_sections(),
+        "open_soon": selectors.circle_list_open_soon(),
+    }
+    return render(request, "circles/home.html", context)
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    form = CatalogueFilterForm(request.GET)
+    filters = form.filters(need=request.GET.get("besoin", ""))
+    page = Paginator(selectors.circle_list_catalogue(filters=filters), CATALOGUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "filters": filters}
+    template = "circles/_catalogue_results.html" if request.htmx else "circles/catalogue.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def detail(request: HttpRequest, circle_id: int) -> HttpResponse:
+    view = selectors.circle_get_for_user(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
+    context = {"view": view, "circle": view.circle, "join_form": JoinForm(), "decision_form": DecisionForm()}
+    return render(request, "circles/detail.html", context)
+
+
+@login_required
+def join(request: HttpRequest, circle_id: int) -> HttpResponse:
+    circle = selectors.circle_get(circle_id=circle_id)
+    if not profile_for_user(user=request.user).is_complete:  # type: ignore[arg-type]
+        messages.info(request, _("Complétez votre profil avant de rejoindre un cercle."))
+        return redirect(f"{reverse('people:profile_edit')}?next={reverse('circles:join', args=[circle.pk])}")
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = services.membership_request(
+            circle_id=circle.pk,
+            user=request.user,  # type: ignore[arg-type]
+            pact_accepted=form.cleaned_data["pact"],
+            application_message=form.cleaned_data["message"],
+        )
+        messages.success(request, _join_message(outcome))
+        return redirect("circles:detail", circle_id=circle.pk)
+    return render(request, "circles/join.html", {"circle": circle, "form": form})
+
+
+def _join_message(outcome: services.JoinOutcome) -> str:
+    status = outcome.membership.status
+    if status == MembershipStatus.ACTIVE:
+        return _("Bienvenue ! Vous faites maintenant partie du cercle.")
+    if status == MembershipStatus.PENDING:
+        return _("Votre candidature est envoyée à l'animation, qui vous répondra par e-mail.")
+    return _("Le cercle est complet : vous êtes n° %(rank)s sur la liste d'attente.") % {"rank": outcome.waitlist_rank}
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, circle_id: int) -> HttpResponse:
+    circle = selectors.circle_get(circle_id=circle_id)
+    services.membership_leave(circle_id=circle.pk, user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("C'est noté : vous ne faites plus partie de ce cercle."))
+    return redirect("circles:detail", circle_id=circle.pk)
+
+
+@login_required
+def edit(request: HttpRequest, circle_id: int) -> HttpResponse:
+    circle = selectors.circle_get_for_manager(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
+    form = CircleEditForm(request.POST or None, initial=CircleEditForm.initial_for(circle))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.circle_update(
+                circle_id=circle.pk, editor=request.user, version=version, changes=services.CircleChanges(**data)  # type: ignore[arg-type]
+            )
+        except CircleEditError as error:
+            form.add_error(error.field, str(error.message))
+        except CircleEditConflict as error:
+            form.add_error(None, str(error.message))
+            circle = selectors.circle_get(circle_id=circle.pk)
+        else:
+            messages.success(request, _("Le cercle est mis à jour."))
+            return redirect("circles:detail", circle_id=circle.pk)
+    context = {"circle": circle, "form": form, "facilitator_form": FacilitatorAddForm()}
+    return render(request, "circles/edit.html", context)
+
+
+@login_required
+@require_POST
+def facilitator_add(request: HttpRequest, circle_id: int) -> HttpResponse:
+    circle = selectors.circle_get_for_manager(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
+    form = FacilitatorAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.facilitator_add(circle_id=circle.pk, added_by=request.user, email=form.cleaned_data["email"])  # type: ignore[arg-type]
+        except CircleEditError as error:
+            form.add_error("email", str(error.message))
+        else:
+            messages.success(request, _("La co-animation est ajoutée."))
+            return redirect("circles:edit", circle_id=circle.pk)
+    edit_form = CircleEditForm(initial=CircleEditForm.initial_for(circle))
+    context = {"circle": circle, "form": edit_form, "facilitator_form": form}
+    return render(request, "circles/edit.html", context, status=400)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, circle_id: int, membership_id: int) -> HttpResponse:
+    circle = selectors.circle_get_for_manager(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez d'accepter ou de refuser la candidature."))
+        return redirect("circles:detail", circle_id=circle.pk)
+    approve = form.cleaned_data["decision"] == "accepter"
+    services.application_decide(
+        circle_id=circle.pk,
+        membership_id=membership_id,
+        decided_by=request.user,  # type: ignore[arg-type]
+        approve=approve,
+        message=form.cleaned_data["message"],
+    )
+    messages.success(request, _("Candidature acceptée.") if approve else _("Candidature refusée."))
+    return redirect("circles:detail", circle_id=circle.pk)
+
+
+@login_required
+def my_circles(request: HttpRequest) -> HttpResponse:
+    context = {
+        "mine": selectors.my_circles(user=request.user),  # type: ignore[arg-type]
+        "profile": profile_for_user(user=request.user),  # type: ignore[arg-type]
+    }
+    return render(request, "circles/my_circles.html", context)

@@ -1,0 +1,33 @@
+"""Base of every domain error.
+
+Services raise subclasses of :class:`DomainError`; one middleware turns them into a French message
+and a response (cercles.core.middleware). Messages are module constants so that tests import them.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+
+
+class DomainError(Exception):
+    """A request that the domain refuses; the message is shown to the user as it is."""
+
+    status_code = 400
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class DomainPermissionDenied(DomainError):
+    status_code = 403
+
+
+class DomainNotFound(DomainError):
+    status_code = 404
+
+
+class ConcurrentEditError(DomainError):
+    """Somebody saved the same object since the form was opened."""
+
+    status_code = 409

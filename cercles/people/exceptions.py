@@ -1,0 +1,15 @@
+from django.utils.translation import gettext_lazy as _
+
+from cercles.core.exceptions import DomainError
+
+CONSENT_REQUIRED = _(
+    "Pour participer aux cercles, acceptez le traitement de vos données personnelles décrit ci-dessous."
+)
+ORGANISATION_NAME_REQUIRED = _("Indiquez le nom de votre organisation.")
+ORGANISATION_KIND_REQUIRED = _("Indiquez le type de votre organisation.")
+
+
+class ProfileError(DomainError):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cercles.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.profile_edit, name="profile_edit"),
+    path("donnees-personnelles/", views.privacy, name="privacy"),
+]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from cercles.people import selectors, services
+from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
+from cercles.people.exceptions import ProfileError
+from cercles.people.forms import ProfileForm
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    profile = selectors.profile_for_user(user=request.user)  # type: ignore[arg-type]
+    initial = {
+        "first_name": request.user.first_name,  # type: ignore[union-attr]
+        "last_name": request.user.last_name,  # type: ignore[union-attr]
+        "organisation_name": profile.organisation.name if profile.organisation else "",
+        "organisation_kind": profile.organisation.kind if profile.organisation else "",
+        "departement": profile.departement_id,
+        "job_family": profile.job_family_id,
+        "job_title": profile.job_title,
+        "consent": bool(profile.consent_given_at),
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ProfileError as error:
+            form.add_error(error.field, str(error.message))
+        else:
+            messages.success(request, _("Votre profil est enregistré."))
+            next_url = request.GET.get("next", "")
+            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                return redirect(next_url)
+            return redirect("circles:my_circles")
+    context = {"form": form, "profile": profile, "organisation_names": selectors.organisation_names()}
+    return render(request, "people/profile_edit.html", context)
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "people/privacy.html", {"summary": CONSENT_SUMMARY, "version": CONSENT_VERSION})

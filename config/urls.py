@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from cercles.core import views as core_views
+
+admin.site.site_header = "Cercles — coordination du programme"
+admin.site.site_title = "Cercles"
+admin.site.index_title = "Administration du programme"
+
+urlpatterns = [
+    path("", include("cercles.circles.urls")),
+    path("profil/", include("cercles.people.urls")),
+    path("compte/", include("allauth.urls")),
+    path("coordination/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("sante/", core_views.health, name="health"),
+]
+
+handler403 = "cercles.core.views.permission_denied"
+handler404 = "cercles.core.views.page_not_found"
+handler500 = "cercles.core.views.server_error"
+
+if settings.DEBUG:  # pragma: no cover - development only
+    urlpatterns.append(path("__debug__/500/", core_views.raise_server_error))
