@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import translation
 
 
@@ -19,10 +20,15 @@ def email_send(*, recipients: Iterable[str], template: str, context: Mapping[str
     addresses = sorted({address for address in recipients if address})
     full_context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", full_context).split())
-        body = render_to_string(f"{template}_body.txt", full_context)
-        body += render_to_string("notifications/signature.txt", full_context)
+        subject = " ".join(_render_text(f"{template}_subject.txt", full_context).split())
+        body = _render_text(f"{template}_body.txt", full_context)
+        body += _render_text("notifications/signature.txt", full_context)
     sent = 0
     for address in addresses:
         sent += EmailMessage(subject=f"[Cercles] {subject}", body=body, to=[address]).send()
     return sent
+
+
+def _render_text(name: str, context: Mapping[str, Any]) -> str:
+    # Plain-text e-mail: no HTML escaping, or "l'animation" would arrive as "l&#x27;animation".
+    return get_template(name).template.render(Context(dict(context), autoescape=False))  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,252 @@
+"""Every circle view, with each persona: anonymous, member, facilitator, coordinator, outsider."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cercles.circles.models import Circle, Membership, MembershipStatus
+from cercles.people.models import User
+from conftest import client_for
+from tests.factories import fill, make_circle, make_user, seat
+
+pytestmark = pytest.mark.django_db
+
+
+def login_url_for(url: str) -> str:
+    return f"{reverse('account_login')}?next={url}"
+
+
+class TestHomeAndCatalogue:
+    def test_home_lists_the_needs_in_french(self, client) -> None:
+        response = client.get("/")
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert '<html lang="fr">' in html
+        assert "De quoi avez-vous besoin ?" in html
+        for need in ["Prendre soin", "Entraide et prise de recul", "Étayage", "Théorie U", "collaboratif"]:
+            assert need in html
+
+    def test_the_catalogue_filters_and_ignores_malformed_values(self, client) -> None:
+        make_circle(title="Lecture partagée", kind_slug="arpentage")
+        response = client.get("/cercles/", {"q": "LECTURE", "statut": "n'importe quoi", "page": "abc", "type": "zz"})
+        assert response.status_code == 200
+        assert "Lecture partagée" in response.content.decode()
+
+    def test_the_catalogue_answers_htmx_with_the_results_only(self, client) -> None:
+        make_circle(title="Cercle htmx")
+        response = client.get("/cercles/", headers={"HX-Request": "true"})
+        assert "Cercle htmx" in response.content.decode()
+        assert "<html" not in response.content.decode()
+
+
+class TestCirclePage:
+    def test_outsiders_see_counts_not_names(self, circle: Circle, bob: User, charlie: User) -> None:
+        for viewer in (None, charlie):
+            html = client_for(viewer).get(reverse("circles:detail", args=[circle.pk])).content.decode()
+            assert "1 membre" in html
+            assert "Bob Test" not in html
+            # Facilitators are public: they are who people write to.
+            assert "Alice Test" in html
+
+    def test_members_and_coordinators_see_the_member_list(self, circle: Circle, bob: User, claire: User) -> None:
+        for viewer in (bob, claire):
+            html = client_for(viewer).get(reverse("circles:detail", args=[circle.pk])).content.decode()
+            assert "Bob Test" in html
+
+    def test_it_shows_the_pact_places_and_rhythm(self, circle: Circle, client) -> None:
+        html = client.get(reverse("circles:detail", args=[circle.pk])).content.decode()
+        assert "Le pacte de confidentialité" in html
+        assert "5 sur 6" in html
+        assert "chaque mois" in html
+        assert "2 h 30" in html
+
+    def test_a_waiting_person_sees_their_rank(self, alice: User) -> None:
+        circle = make_circle(capacity=1, facilitators=(alice,))
+        fill(circle, 1)
+        seat(circle, make_user(), status=MembershipStatus.WAITING, minutes_ago=5)
+        waiting = make_user()
+        seat(circle, waiting, status=MembershipStatus.WAITING)
+        html = client_for(waiting).get(reverse("circles:detail", args=[circle.pk])).content.decode()
+        assert "Vous êtes n° 2 sur la liste d&#x27;attente." in html or "Vous êtes n° 2 sur la liste d'attente." in html
+
+    def test_a_circle_without_facilitator_says_so(self) -> None:
+        circle = make_circle()
+        html = client_for(None).get(reverse("circles:detail", args=[circle.pk])).content.decode()
+        assert "Animation à pourvoir" in html
+
+    @pytest.mark.parametrize("bad", ["0", "999999", "99999999999999999999999"])
+    def test_unknown_ids_are_a_french_404(self, client, bad: str) -> None:
+        response = client.get(f"/cercles/{bad}/")
+        assert response.status_code == 404
+        assert "Page introuvable" in response.content.decode()
+
+
+class TestJoinView:
+    def test_anonymous_visitors_are_sent_to_login(self, circle: Circle, client) -> None:
+        url = reverse("circles:join", args=[circle.pk])
+        response = client.post(url, {"pact": "on"})
+        assert response.status_code == 302
+        assert response["Location"] == login_url_for(url)
+
+    def test_an_incomplete_profile_is_sent_to_the_profile_first(self, circle: Circle) -> None:
+        newcomer = make_user(complete_profile=False)
+        response = client_for(newcomer).get(reverse("circles:join", args=[circle.pk]))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("people:profile_edit") + "?next=")
+
+    def test_joining_without_the_pact_keeps_the_form_with_a_message(self, circle: Circle, charlie: User) -> None:
+        response = client_for(charlie).post(reverse("circles:join", args=[circle.pk]), {"message": "Bonjour"})
+        assert response.status_code == 200
+        assert "acceptez son pacte" in response.content.decode()
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+
+    def test_joining_with_the_pact_makes_a_member(self, circle: Circle, charlie: User) -> None:
+        client = client_for(charlie)
+        response = client.post(reverse("circles:join", args=[circle.pk]), {"pact": "on"}, follow=True)
+        assert "Bienvenue" in response.content.decode()
+        assert Membership.objects.get(circle=circle, user=charlie).status == MembershipStatus.ACTIVE
+
+    def test_a_double_submit_shows_a_message_not_an_error(self, circle: Circle, bob: User) -> None:
+        url = reverse("circles:join", args=[circle.pk])
+        response = client_for(bob).post(url, {"pact": "on"}, headers={"referer": f"http://testserver{url}"})
+        assert response.status_code == 302
+        follow = client_for(bob).get(response["Location"])
+        assert follow.status_code == 200
+
+    def test_a_double_submit_without_referer_gets_a_french_page(self, circle: Circle, bob: User) -> None:
+        response = client_for(bob).post(reverse("circles:join", args=[circle.pk]), {"pact": "on"})
+        assert response.status_code == 409
+        assert "Vous faites déjà partie de ce cercle." in response.content.decode()
+
+    def test_joining_a_full_circle_gives_the_rank(self, alice: User, charlie: User) -> None:
+        circle = make_circle(capacity=1, facilitators=(alice,))
+        fill(circle, 1)
+        response = client_for(charlie).post(reverse("circles:join", args=[circle.pk]), {"pact": "on"}, follow=True)
+        assert "n° 1 sur la liste d" in response.content.decode()
+
+
+class TestLeaveView:
+    def test_it_needs_post(self, circle: Circle, bob: User) -> None:
+        assert client_for(bob).get(reverse("circles:leave", args=[circle.pk])).status_code == 405
+
+    def test_a_member_leaves(self, circle: Circle, bob: User) -> None:
+        response = client_for(bob).post(reverse("circles:leave", args=[circle.pk]), follow=True)
+        assert "vous ne faites plus partie" in response.content.decode()
+        assert Membership.objects.get(circle=circle, user=bob).status == MembershipStatus.LEFT
+
+    def test_an_outsider_leaving_gets_a_message(self, circle: Circle, charlie: User) -> None:
+        response = client_for(charlie).post(reverse("circles:leave", args=[circle.pk]))
+        assert response.status_code == 409
+
+    def test_anonymous_is_sent_to_login(self, circle: Circle, client) -> None:
+        assert client.post(reverse("circles:leave", args=[circle.pk])).status_code == 302
+
+
+class TestEditView:
+    @pytest.mark.parametrize(("persona", "expected"), [("bob", 403), ("charlie", 403), ("alice", 200), ("claire", 200)])
+    def test_only_facilitators_and_coordinators_open_it(self, circle: Circle, request, persona: str, expected: int) -> None:
+        user = request.getfixturevalue(persona)
+        assert client_for(user).get(reverse("circles:edit", args=[circle.pk])).status_code == expected
+
+    def test_anonymous_is_sent_to_login(self, circle: Circle, client) -> None:
+        assert client.get(reverse("circles:edit", args=[circle.pk])).status_code == 302
+
+    def _form(self, circle: Circle, **overrides: str) -> dict[str, str]:
+        data = {
+            "version": str(circle.version), "title": circle.title, "description": circle.description,
+            "meeting_format": circle.meeting_format, "place": "", "departement": "",
+            "start_date": circle.start_date.isoformat(), "end_date": circle.end_date.isoformat(),
+            "join_deadline": circle.join_deadline.isoformat(), "meeting_count": "6", "rhythm": circle.rhythm,
+            "meeting_duration_minutes": "150", "capacity": "8", "is_open": "on", "approval_mode": "libre", "pact": "",
+        }
+        return data | overrides
+
+    def test_a_facilitator_saves_changes(self, circle: Circle, alice: User) -> None:
+        response = client_for(alice).post(reverse("circles:edit", args=[circle.pk]), self._form(circle, title="Titre neuf"))
+        assert response.status_code == 302
+        circle.refresh_from_db()
+        assert (circle.title, circle.capacity) == ("Titre neuf", 8)
+
+    def test_bad_input_keeps_what_was_typed(self, circle: Circle, alice: User) -> None:
+        data = self._form(circle, title="Mon titre tapé", start_date="pas une date", capacity="-3")
+        response = client_for(alice).post(reverse("circles:edit", args=[circle.pk]), data)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Mon titre tapé" in html
+        assert "Saisissez une date valide" in html
+
+    def test_a_concurrent_edit_is_refused_and_the_typing_kept(self, circle: Circle, alice: User, claire: User) -> None:
+        url = reverse("circles:edit", args=[circle.pk])
+        stale = self._form(circle, title="Version d'Alice")
+        client_for(claire).post(url, self._form(circle, title="Version de Claire"))
+        response = client_for(alice).post(url, stale)
+        html = response.content.decode()
+        assert "Quelqu&#x27;un a modifié ce cercle" in html or "Quelqu'un a modifié ce cercle" in html
+        assert "Version d&#x27;Alice" in html or "Version d'Alice" in html
+        circle.refresh_from_db()
+        assert circle.title == "Version de Claire"
+
+    def test_dates_out_of_order_are_named_on_the_field(self, circle: Circle, alice: User) -> None:
+        data = self._form(circle, end_date=(circle.start_date.replace(year=circle.start_date.year - 1)).isoformat())
+        response = client_for(alice).post(reverse("circles:edit", args=[circle.pk]), data)
+        assert "La date de fin doit suivre la date de début." in response.content.decode()
+
+
+class TestFacilitatorAddView:
+    def test_a_facilitator_adds_a_co_facilitator(self, circle: Circle, alice: User, charlie: User) -> None:
+        response = client_for(alice).post(reverse("circles:facilitator_add", args=[circle.pk]), {"email": charlie.email})
+        assert response.status_code == 302
+        assert Membership.objects.get(circle=circle, user=charlie).role == "animation"
+
+    def test_an_unknown_address_keeps_the_form(self, circle: Circle, alice: User) -> None:
+        response = client_for(alice).post(reverse("circles:facilitator_add", args=[circle.pk]), {"email": "x@y.fr"})
+        assert response.status_code == 400
+        assert "x@y.fr" in response.content.decode()
+
+    @pytest.mark.parametrize("persona", ["bob", "charlie"])
+    def test_others_are_refused(self, circle: Circle, request, persona: str) -> None:
+        user = request.getfixturevalue(persona)
+        response = client_for(user).post(reverse("circles:facilitator_add", args=[circle.pk]), {"email": user.email})
+        assert response.status_code == 403
+
+
+class TestDecideView:
+    def test_a_facilitator_accepts_an_application(self, alice: User, charlie: User) -> None:
+        circle = make_circle(facilitators=(alice,), approval=True)
+        application = seat(circle, charlie, status=MembershipStatus.PENDING)
+        url = reverse("circles:decide", args=[circle.pk, application.pk])
+        response = client_for(alice).post(url, {"decision": "accepter", "message": ""}, follow=True)
+        assert "Candidature acceptée." in response.content.decode()
+        application.refresh_from_db()
+        assert application.status == MembershipStatus.ACTIVE
+
+    def test_a_malformed_decision_changes_nothing(self, alice: User, charlie: User) -> None:
+        circle = make_circle(facilitators=(alice,), approval=True)
+        application = seat(circle, charlie, status=MembershipStatus.PENDING)
+        url = reverse("circles:decide", args=[circle.pk, application.pk])
+        response = client_for(alice).post(url, {"decision": "peut-être"}, follow=True)
+        assert "Choisissez d&#x27;accepter" in response.content.decode() or "Choisissez d'accepter" in response.content.decode()
+        application.refresh_from_db()
+        assert application.status == MembershipStatus.PENDING
+
+    @pytest.mark.parametrize("persona", ["bob", "charlie"])
+    def test_members_and_outsiders_cannot_decide(self, alice: User, request, persona: str) -> None:
+        circle = make_circle(facilitators=(alice,), approval=True)
+        seat(circle, request.getfixturevalue("bob"))
+        application = seat(circle, make_user(), status=MembershipStatus.PENDING)
+        user = request.getfixturevalue(persona)
+        response = client_for(user).post(reverse("circles:decide", args=[circle.pk, application.pk]), {"decision": "accepter"})
+        assert response.status_code == 403
+        application.refresh_from_db()
+        assert application.status == MembershipStatus.PENDING
+
+
+class TestMyCircles:
+    def test_it_needs_login(self, client) -> None:
+        assert client.get(reverse("circles:my_circles")).status_code == 302
+
+    def test_it_lists_my_circles_by_relation(self, circle: Circle, alice: User, bob: User) -> None:
+        assert circle.title in client_for(alice).get(reverse("circles:my_circles")).content.decode()
+        html = client_for(bob).get(reverse("circles:my_circles")).content.decode()
+        assert "Les cercles dont je fais partie" in html and circle.title in html

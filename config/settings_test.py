@@ -1,0 +1,9 @@
+"""Settings for the test suite: the same as the site, with tasks run at once and fast password hashing."""
+
+from config.settings import *  # noqa: F403
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+RUN_WORKER_IN_PROCESS = False
+SERVESTATIC_AUTOREFRESH = True

@@ -1,0 +1,78 @@
+"""Personas and run-mode checks shared by every test.
+
+Personas: facilitator Alice, member Bob, outsider Charlie, coordinator Claire, and the anonymous
+visitor. A suite run with DATABASE_URL / REDIS_URL set fails loudly when those servers are unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from cercles.circles.models import Circle
+from cercles.people.models import User
+from tests.factories import make_circle, make_user, seat
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except redis.exceptions.RedisError as error:
+            raise pytest.UsageError(f"REDIS_URL is set but Redis is unreachable: {error}") from error
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    database = "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite (embedded)"
+    layer = "Redis (REDIS_URL)" if os.environ.get("REDIS_URL") else "in-memory"
+    return f"cercles run mode: database {database}, channel layer and cache {layer}"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    # Rate limits live in the cache: a fresh one per test, in both run modes.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    return make_user("charlie")
+
+
+@pytest.fixture
+def claire(db: None) -> User:
+    return make_user("claire", is_staff=True)
+
+
+@pytest.fixture
+def circle(alice: User, bob: User) -> Circle:
+    """An open codéveloppement circle run by Alice, with Bob as a member."""
+    created = make_circle(facilitators=(alice,), capacity=6, title="Codéveloppement des cadres")
+    seat(created, bob)
+    return created
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
