@@ -7,7 +7,6 @@ visitor. A suite run with DATABASE_URL / REDIS_URL set fails loudly when those s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -35,12 +34,11 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> Iterator[None]:
+def _clear_cache() -> None:
     # Rate limits live in the cache: a fresh one per test, in both run modes.
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import itertools
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cercles.circles.models import (
@@ -31,14 +32,20 @@ def make_user(
     number = next(_sequence)
     name = name or f"personne{number}"
     user = User.objects.create_user(
-        email=f"{name.lower()}{number}@exemple.fr", password=password, first_name=name.capitalize(), last_name="Test",
+        email=f"{name.lower()}{number}@exemple.fr",
+        password=password,
+        first_name=name.capitalize(),
+        last_name="Test",
         is_staff=is_staff,
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if is_staff:
+        user.groups.add(Group.objects.get(name="Coordination"))
     if complete_profile:
         departement = Departement.objects.get(code="35")
         organisation, _ = Organisation.objects.get_or_create(
-            search_name=f"mairie test {number}", departement=departement,
+            search_name=f"mairie test {number}",
+            departement=departement,
             defaults={"name": f"Mairie test {number}", "kind": OrganisationType.COMMUNE},
         )
         Profile.objects.create(

@@ -31,6 +31,7 @@ class CircleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "start_date"
     autocomplete_fields = ["departement"]
     inlines = [MembershipInline]
+    readonly_fields = ["created_at", "updated_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Circle]:
         return with_status(super().get_queryset(request)).select_related("kind")

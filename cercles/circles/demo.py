@@ -11,6 +11,7 @@ import random
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ from cercles.core.text import normalize_for_search
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
-DEMO_PASSWORD = "cercles-demo-2026"
+DEMO_PASSWORD = "cercles-demo-2026"  # noqa: S105 - printed on start, demo only
 DEMO_LOGINS = [
     ("coordination@demo.cercles.fr", "coordinatrice du programme (accès à la coordination)"),
     ("animation@demo.cercles.fr", "animatrice de plusieurs cercles"),
@@ -36,12 +37,48 @@ DEMO_LOGINS = [
 ]
 
 FIRST_NAMES = [
-    "Camille", "Nadia", "Julien", "Sophie", "Karim", "Élodie", "Thomas", "Aïcha", "Mathieu", "Léa",
-    "Yannick", "Fatou", "Hélène", "Rémi", "Inès", "Olivier", "Chloé", "Bruno", "Salomé", "Antoine",
+    "Camille",
+    "Nadia",
+    "Julien",
+    "Sophie",
+    "Karim",
+    "Élodie",
+    "Thomas",
+    "Aïcha",
+    "Mathieu",
+    "Léa",
+    "Yannick",
+    "Fatou",
+    "Hélène",
+    "Rémi",
+    "Inès",
+    "Olivier",
+    "Chloé",
+    "Bruno",
+    "Salomé",
+    "Antoine",
 ]
 LAST_NAMES = [
-    "Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Garnier", "Roux", "Fournier", "Girard", "Benali",
-    "Lambert", "Fontaine", "Chevalier", "Diallo", "Perrin", "Morel", "Nguyen", "Gauthier", "Masson", "Le Goff",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefèvre",
+    "Moreau",
+    "Garnier",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Benali",
+    "Lambert",
+    "Fontaine",
+    "Chevalier",
+    "Diallo",
+    "Perrin",
+    "Morel",
+    "Nguyen",
+    "Gauthier",
+    "Masson",
+    "Le Goff",
 ]
 ORGANISATIONS = [
     ("Mairie de Rennes", OrganisationType.COMMUNE, "35"),
@@ -66,7 +103,7 @@ def demo_is_loaded() -> bool:
 @transaction.atomic
 def demo_load(*, participants: int = 40, seed: int = 7) -> str:
     """Create organisations, people (3 demo logins + ``participants``) and a dozen circles in every status."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     departements = {d.code: d for d in Departement.objects.all()}
     families = list(JobFamily.objects.order_by("code"))
     organisations = [
@@ -79,11 +116,18 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> str:
     ]
     hashed = make_password(DEMO_PASSWORD)
     coordinator = User.objects.create(
-        email=DEMO_LOGINS[0][0], first_name="Claire", last_name="Coordination", is_staff=True, is_superuser=True,
+        email=DEMO_LOGINS[0][0],
+        first_name="Claire",
+        last_name="Coordination",
+        is_staff=True,
+        is_superuser=True,
         password=hashed,
     )
-    facilitator = User.objects.create(email=DEMO_LOGINS[1][0], first_name="Agnès", last_name="Animation", password=hashed)
+    facilitator = User.objects.create(
+        email=DEMO_LOGINS[1][0], first_name="Agnès", last_name="Animation", password=hashed
+    )
     member = User.objects.create(email=DEMO_LOGINS[2][0], first_name="Marc", last_name="Membre", password=hashed)
+    coordinator.groups.add(Group.objects.get(name="Coordination"))
     people = [
         User(
             email=f"participant{index:03d}@demo.cercles.fr",
@@ -105,8 +149,17 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> str:
                 organisation=organisation,
                 departement=organisation.departement,
                 job_family=rng.choice(families),
-                job_title=rng.choice(["Chargée de mission", "Directeur de service", "Agent d'accueil", "Formatrice",
-                                      "Cheffe de projet innovation", "Éducateur", "Responsable RH"]),
+                job_title=rng.choice(
+                    [
+                        "Chargée de mission",
+                        "Directeur de service",
+                        "Agent d'accueil",
+                        "Formatrice",
+                        "Cheffe de projet innovation",
+                        "Éducateur",
+                        "Responsable RH",
+                    ]
+                ),
                 consent_given_at=now,
                 consent_version=CONSENT_VERSION,
             )
@@ -133,8 +186,13 @@ def _demo_circles(departements: dict[str, Departement], facilitator: User) -> di
         extra.setdefault("facilitators", (facilitator,))
         extra.setdefault("meeting_format", MeetingFormat.ONLINE)
         circle = circle_create(
-            kind=kinds[kind], title=title, description=DESCRIPTIONS[key], start_date=start, end_date=end,
-            join_deadline=deadline, **extra,  # type: ignore[arg-type]
+            kind=kinds[kind],
+            title=title,
+            description=DESCRIPTIONS[key],
+            start_date=start,
+            end_date=end,
+            join_deadline=deadline,
+            **extra,  # type: ignore[arg-type]
         )
         return key, circle
 
@@ -142,22 +200,43 @@ def _demo_circles(departements: dict[str, Departement], facilitator: User) -> di
         [
             make("care_open", "reconnexion", "Prendre soin de soi quand on prend soin des autres", 21, 24),
             make("codev_full", "codeveloppement", "Codéveloppement des managers de proximité", 14, 24, capacity=6),
-            make("codev_open", "codeveloppement", "Codéveloppement : piloter un projet transversal", 30, 24,
-                 meeting_format=MeetingFormat.IN_PERSON, place="CNFPT, 2 rue de la Paix, Lyon",
-                 departement=departements["69"]),
+            make(
+                "codev_open",
+                "codeveloppement",
+                "Codéveloppement : piloter un projet transversal",
+                30,
+                24,
+                meeting_format=MeetingFormat.IN_PERSON,
+                place="CNFPT, 2 rue de la Paix, Lyon",
+                departement=departements["69"],
+            ),
             make("arpentage_open", "arpentage", "Arpentage : « Où atterrir ? » de Bruno Latour", 10, 16),
             make("arpentage_running", "arpentage", "Arpentage : lire ensemble « Le pouvoir d'agir »", -20, 16),
-            make("theory_u_validation", "theorie-u", "Théorie U : cliniques de cas pour les cadres", 25, 12,
-                 approval_mode=ApprovalMode.APPROVAL),
-            make("collab_open", "collaboratif", "Faire grandir le collaboratif dans ma collectivité", 40, 20,
-                 meeting_format=MeetingFormat.HYBRID, place="Hôtel de Région, Montpellier",
-                 departement=departements["34"]),
+            make(
+                "theory_u_validation",
+                "theorie-u",
+                "Théorie U : cliniques de cas pour les cadres",
+                25,
+                12,
+                approval_mode=ApprovalMode.APPROVAL,
+            ),
+            make(
+                "collab_open",
+                "collaboratif",
+                "Faire grandir le collaboratif dans ma collectivité",
+                40,
+                20,
+                meeting_format=MeetingFormat.HYBRID,
+                place="Hôtel de Région, Montpellier",
+                departement=departements["34"],
+            ),
             make("collab_finished", "collaboratif", "Collaboratif : le cycle du printemps", -200, 20),
             make("care_finished", "reconnexion", "Reconnexion : cercle de l'hiver dernier", -300, 24),
             make("care_closed", "reconnexion", "Cercle de parole des agents d'accueil", 12, 24, is_open=False),
             make("wg_running", "groupe-de-travail", "Groupe de travail : un wiki des pratiques", -10, 30),
-            make("codev_orphan", "codeveloppement", "Codéveloppement des secrétaires de mairie", 35, 24,
-                 facilitators=()),
+            make(
+                "codev_orphan", "codeveloppement", "Codéveloppement des secrétaires de mairie", 35, 24, facilitators=()
+            ),
         ]
     )
 
@@ -166,8 +245,16 @@ def _fill(circles: dict[str, Circle], people: list[User], member: User, rng: ran
     """Seat people directly: some demo circles are in the past, where the join rules would refuse them."""
     now = timezone.now()
     plan = {
-        "codev_full": 6, "care_open": 5, "codev_open": 3, "arpentage_open": 7, "arpentage_running": 9,
-        "collab_open": 2, "collab_finished": 8, "care_finished": 10, "wg_running": 6, "care_closed": 4,
+        "codev_full": 6,
+        "care_open": 5,
+        "codev_open": 3,
+        "arpentage_open": 7,
+        "arpentage_running": 9,
+        "collab_open": 2,
+        "collab_finished": 8,
+        "care_finished": 10,
+        "wg_running": 6,
+        "care_closed": 4,
     }
     rows = []
     pool = list(people)
@@ -177,20 +264,41 @@ def _fill(circles: dict[str, Circle], people: list[User], member: User, rng: ran
         if key == "codev_full":
             chosen = [member, *chosen[: count - 1]]
         for offset, user in enumerate(chosen):
-            rows.append(Membership(circle=circle, user=user, role=MembershipRole.PARTICIPANT,
-                                   status=MembershipStatus.ACTIVE, requested_at=now - datetime.timedelta(minutes=600 - offset),
-                                   joined_at=now, pact_accepted_at=now))
+            rows.append(
+                Membership(
+                    circle=circle,
+                    user=user,
+                    role=MembershipRole.PARTICIPANT,
+                    status=MembershipStatus.ACTIVE,
+                    requested_at=now - datetime.timedelta(minutes=600 - offset),
+                    joined_at=now,
+                    pact_accepted_at=now,
+                )
+            )
     full = circles["codev_full"]
     seated = {row.user_id for row in rows if row.circle_id == full.pk}
     waiting = [user for user in pool if user.pk not in seated][:3]
     for offset, user in enumerate(waiting):
-        rows.append(Membership(circle=full, user=user, status=MembershipStatus.WAITING,
-                               requested_at=now - datetime.timedelta(minutes=60 - offset), pact_accepted_at=now))
+        rows.append(
+            Membership(
+                circle=full,
+                user=user,
+                status=MembershipStatus.WAITING,
+                requested_at=now - datetime.timedelta(minutes=60 - offset),
+                pact_accepted_at=now,
+            )
+        )
     applicants = pool[-2:]
     for user in applicants:
-        rows.append(Membership(circle=circles["theory_u_validation"], user=user, status=MembershipStatus.PENDING,
-                               application_message="Je découvre la Théorie U et j'aimerais la pratiquer.",
-                               pact_accepted_at=now))
+        rows.append(
+            Membership(
+                circle=circles["theory_u_validation"],
+                user=user,
+                status=MembershipStatus.PENDING,
+                application_message="Je découvre la Théorie U et j'aimerais la pratiquer.",
+                pact_accepted_at=now,
+            )
+        )
     Membership.objects.bulk_create(rows)
 
 

@@ -1,5 +1,6 @@
 """Domain errors of circles; the messages are the French sentences users see (tests import them)."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainPermissionDenied
@@ -37,7 +38,7 @@ class CircleManagementDenied(DomainPermissionDenied):
 
 
 class CircleEditError(DomainError):
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 

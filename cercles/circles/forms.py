@@ -66,13 +66,17 @@ class CircleEditForm(forms.Form):
     description = forms.CharField(label=_("Présentation"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
     meeting_format = forms.ChoiceField(label=_("Format"), choices=MeetingFormat.choices)
     place = forms.CharField(label=_("Lieu"), max_length=200, required=False)
-    departement = forms.ModelChoiceField(label=_("Département"), queryset=Departement.objects.order_by("code"), required=False)
+    departement = forms.ModelChoiceField(
+        label=_("Département"), queryset=Departement.objects.order_by("code"), required=False
+    )
     start_date = forms.DateField(label=_("Date de début"), widget=DateInput())
     end_date = forms.DateField(label=_("Date de fin"), widget=DateInput())
     join_deadline = forms.DateField(label=_("Date limite d'inscription"), widget=DateInput())
     meeting_count = forms.IntegerField(label=_("Nombre de rencontres"), min_value=1, max_value=100, required=False)
     rhythm = forms.ChoiceField(label=_("Rythme"), choices=Rhythm.choices)
-    meeting_duration_minutes = forms.IntegerField(label=_("Durée d'une rencontre (minutes)"), min_value=15, max_value=480)
+    meeting_duration_minutes = forms.IntegerField(
+        label=_("Durée d'une rencontre (minutes)"), min_value=15, max_value=480
+    )
     capacity = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=500)
     is_open = forms.BooleanField(label=_("Inscriptions ouvertes"), required=False)
     approval_mode = forms.ChoiceField(label=_("Mode d'inscription"), choices=ApprovalMode.choices)
@@ -97,4 +101,6 @@ class FacilitatorAddForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accepter", _("Accepter")), ("refuser", _("Refuser"))])
-    message = forms.CharField(label=_("Message (facultatif)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    message = forms.CharField(
+        label=_("Message (facultatif)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

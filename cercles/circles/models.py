@@ -88,7 +88,9 @@ class Circle(models.Model):
     title = models.CharField(_("titre"), max_length=200)
     description = models.TextField(_("présentation"), max_length=5000)
     meeting_format = models.CharField(_("format"), max_length=20, choices=MeetingFormat.choices)
-    place = models.CharField(_("lieu"), max_length=200, blank=True, help_text=_("Adresse des rencontres en présentiel."))
+    place = models.CharField(
+        _("lieu"), max_length=200, blank=True, help_text=_("Adresse des rencontres en présentiel.")
+    )
     departement = models.ForeignKey(
         Departement, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("département")
     )
@@ -103,7 +105,9 @@ class Circle(models.Model):
     approval_mode = models.CharField(
         _("mode d'inscription"), max_length=20, choices=ApprovalMode.choices, default=ApprovalMode.OPEN
     )
-    pact = models.TextField(_("pacte de confidentialité"), blank=True, help_text=_("Vide : le pacte du type de cercle."))
+    pact = models.TextField(
+        _("pacte de confidentialité"), blank=True, help_text=_("Vide : le pacte du type de cercle.")
+    )
     # Folded title and description (cercles.core.text.normalize_for_search), kept by the services.
     search_text = models.TextField(editable=False, default="")
     # Optimistic lock: a form carries the version it was opened at; saving an older one is refused.
@@ -148,7 +152,9 @@ class Membership(models.Model):
 
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("cercle"))
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("personne"))
-    role = models.CharField(_("rôle"), max_length=20, choices=MembershipRole.choices, default=MembershipRole.PARTICIPANT)
+    role = models.CharField(
+        _("rôle"), max_length=20, choices=MembershipRole.choices, default=MembershipRole.PARTICIPANT
+    )
     status = models.CharField(_("statut"), max_length=20, choices=MembershipStatus.choices)
     # Waiting-list order: first come, first served; reset when someone leaves and asks again.
     requested_at = models.DateTimeField(_("demandé le"), default=timezone.now)

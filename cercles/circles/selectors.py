@@ -22,7 +22,6 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 
-from cercles.core.text import normalize_for_search
 from cercles.circles.models import (
     Circle,
     CircleKind,
@@ -32,6 +31,7 @@ from cercles.circles.models import (
     MembershipStatus,
     Need,
 )
+from cercles.core.text import normalize_for_search
 from cercles.people.models import User
 
 ACTIVE_PARTICIPANT = Q(status=MembershipStatus.ACTIVE, role=MembershipRole.PARTICIPANT)
@@ -107,7 +107,7 @@ def circle_list_catalogue(*, filters: CatalogueFilters) -> QuerySet[Circle]:
     if filters.need in Need.values:
         circles = circles.filter(kind__need=filters.need)
     if filters.status in CircleStatus.values:
-        circles = circles.filter(status=filters.status)
+        circles = circles.filter(status=filters.status)  # type: ignore[misc]  # annotated by with_status
     if filters.meeting_format:
         circles = circles.filter(meeting_format=filters.meeting_format)
     if filters.region:
@@ -132,7 +132,7 @@ def home_need_sections() -> list[NeedSection]:
         sections[kind.need].kinds.append(kind)
     open_counts = (
         with_status(Circle.objects.all())
-        .filter(status=CircleStatus.OPEN.value)
+        .filter(status=CircleStatus.OPEN.value)  # type: ignore[misc]  # annotated by with_status
         .order_by()
         .values("kind__need")
         .annotate(total=Count("id"))
@@ -143,7 +143,7 @@ def home_need_sections() -> list[NeedSection]:
 
 
 def circle_list_open_soon(*, limit: int = 6) -> list[Circle]:
-    circles = _public_circles().filter(status=CircleStatus.OPEN.value).order_by("join_deadline", "id")
+    circles = _public_circles().filter(status=CircleStatus.OPEN.value).order_by("join_deadline", "id")  # type: ignore[misc]
     return list(circles[:limit])
 
 

@@ -198,7 +198,9 @@ def membership_request(
 def _refuse_repeat(membership: Membership) -> None:
     """A second click, a reloaded form, or a person already in: say where they stand, change nothing."""
     if membership.status == MembershipStatus.ACTIVE:
-        raise MembershipError(FACILITATOR_CANNOT_JOIN if membership.role == MembershipRole.FACILITATOR else ALREADY_MEMBER)
+        raise MembershipError(
+            FACILITATOR_CANNOT_JOIN if membership.role == MembershipRole.FACILITATOR else ALREADY_MEMBER
+        )
     if membership.status == MembershipStatus.WAITING:
         raise MembershipError(ALREADY_WAITING)
     if membership.status == MembershipStatus.PENDING:
@@ -353,7 +355,6 @@ def facilitator_add(*, circle_id: int, added_by: User, email: str) -> Membership
         # The participant's seat is freed: facilitators do not take places.
         _promote_from_waitlist(circle)
     return membership
-
 
 
 @transaction.atomic

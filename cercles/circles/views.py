@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cercles.circles import selectors, services
-from cercles.circles.exceptions import CircleEditError, CircleEditConflict
+from cercles.circles.exceptions import CircleEditConflict, CircleEditError
 from cercles.circles.forms import CatalogueFilterForm, CircleEditForm, DecisionForm, FacilitatorAddForm, JoinForm
 from cercles.circles.models import MembershipStatus
 from cercles.people.selectors import profile_for_user
@@ -93,7 +93,10 @@ def edit(request: HttpRequest, circle_id: int) -> HttpResponse:
         version = data.pop("version")
         try:
             services.circle_update(
-                circle_id=circle.pk, editor=request.user, version=version, changes=services.CircleChanges(**data)  # type: ignore[arg-type]
+                circle_id=circle.pk,
+                editor=request.user,  # type: ignore[arg-type]
+                version=version,
+                changes=services.CircleChanges(**data),  # type: ignore[arg-type]
             )
         except CircleEditError as error:
             form.add_error(error.field, str(error.message))

@@ -1,3 +1,4 @@
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cercles.core.exceptions import DomainError
@@ -10,6 +11,6 @@ ORGANISATION_KIND_REQUIRED = _("Indiquez le type de votre organisation.")
 
 
 class ProfileError(DomainError):
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field

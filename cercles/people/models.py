@@ -111,7 +111,9 @@ class JobFamily(models.Model):
 
     code = models.SlugField(_("code"), max_length=80, primary_key=True)
     name = models.CharField(_("nom"), max_length=200)
-    group = models.ForeignKey(JobFamilyGroup, on_delete=models.PROTECT, related_name="families", verbose_name=_("domaine"))
+    group = models.ForeignKey(
+        JobFamilyGroup, on_delete=models.PROTECT, related_name="families", verbose_name=_("domaine")
+    )
 
     class Meta:
         verbose_name = _("famille de métiers")
@@ -169,10 +171,20 @@ class Profile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile", verbose_name=_("personne"))
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="profiles", verbose_name=_("organisation")
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="profiles",
+        verbose_name=_("organisation"),
     )
     job_family = models.ForeignKey(
-        JobFamily, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("famille de métiers")
+        JobFamily,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("famille de métiers"),
     )
     job_title = models.CharField(_("intitulé du poste"), max_length=200, blank=True)
     departement = models.ForeignKey(
@@ -191,6 +203,4 @@ class Profile(models.Model):
 
     @property
     def is_complete(self) -> bool:
-        return bool(
-            self.organisation_id and self.job_family_id and self.departement_id and self.consent_given_at
-        )
+        return bool(self.organisation_id and self.job_family_id and self.departement_id and self.consent_given_at)

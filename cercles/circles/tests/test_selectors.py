@@ -61,7 +61,9 @@ class TestCatalogue:
         assert list(selectors.circle_list_catalogue(filters=CatalogueFilters(kind="arpentage"))) == [arpentage]
         assert list(selectors.circle_list_catalogue(filters=CatalogueFilters(need="etayage"))) == [arpentage]
         assert list(selectors.circle_list_catalogue(filters=CatalogueFilters(status="complet"))) == [full]
-        assert list(selectors.circle_list_catalogue(filters=CatalogueFilters(meeting_format="presentiel"))) == [arpentage]
+        assert list(selectors.circle_list_catalogue(filters=CatalogueFilters(meeting_format="presentiel"))) == [
+            arpentage
+        ]
         assert list(selectors.circle_list_catalogue(filters=CatalogueFilters(region="84"))) == [arpentage]
 
     def test_open_circles_come_first(self) -> None:
@@ -84,7 +86,8 @@ class TestHome:
 class TestCircleForUser:
     def test_members_see_the_member_list(self, circle: Circle, bob: User) -> None:
         view = selectors.circle_get_for_user(circle_id=circle.pk, user=bob)
-        assert view.can_see_members and not view.can_manage
+        assert view.can_see_members
+        assert not view.can_manage
         assert {m.user.first_name for m in view.members} == {"Alice", "Bob"}
 
     def test_outsiders_and_waiting_people_see_counts_only(self, circle: Circle, charlie: User) -> None:
@@ -99,7 +102,8 @@ class TestCircleForUser:
         seat(circle, make_user(), status=MembershipStatus.PENDING)
         for viewer in (alice, claire):
             view = selectors.circle_get_for_user(circle_id=circle.pk, user=viewer)
-            assert view.can_manage and len(view.pending_applications) == 1
+            assert view.can_manage
+            assert len(view.pending_applications) == 1
 
     def test_an_unknown_circle_is_404(self) -> None:
         from django.http import Http404
@@ -134,10 +138,17 @@ def _bulk_circles(count: int) -> None:
     facilitator = make_user("fac")
     circles = [
         Circle(
-            kind=kind, title=f"Cercle {i}", description="x", meeting_format=MeetingFormat.ONLINE,
-            start_date=today + datetime.timedelta(days=10), end_date=today + datetime.timedelta(days=100),
-            join_deadline=today + datetime.timedelta(days=5), rhythm="mensuel", meeting_duration_minutes=90,
-            capacity=6, search_text=f"cercle {i}",
+            kind=kind,
+            title=f"Cercle {i}",
+            description="x",
+            meeting_format=MeetingFormat.ONLINE,
+            start_date=today + datetime.timedelta(days=10),
+            end_date=today + datetime.timedelta(days=100),
+            join_deadline=today + datetime.timedelta(days=5),
+            rhythm="mensuel",
+            meeting_duration_minutes=90,
+            capacity=6,
+            search_text=f"cercle {i}",
         )
         for i in range(count)
     ]

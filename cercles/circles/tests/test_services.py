@@ -31,7 +31,7 @@ from cercles.circles.exceptions import (
 from cercles.circles.models import Circle, CircleKind, Membership, MembershipRole, MembershipStatus
 from cercles.circles.selectors import waitlist_rank
 from cercles.people.models import User
-from tests.factories import fill, make_circle, make_user, seat
+from tests.factories import fill, make_circle, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,9 @@ class TestApprovalMode:
             join(circle, charlie)
         assert error.value.message == ALREADY_APPLIED
 
-    def test_approval_gives_a_place_and_says_so(self, alice: User, charlie: User, django_capture_on_commit_callbacks) -> None:
+    def test_approval_gives_a_place_and_says_so(
+        self, alice: User, charlie: User, django_capture_on_commit_callbacks
+    ) -> None:
         circle = make_circle(facilitators=(alice,), approval=True)
         application = join(circle, charlie).membership
         with django_capture_on_commit_callbacks(execute=True):
@@ -185,7 +187,9 @@ class TestApprovalMode:
         services.application_decide(circle_id=circle.pk, membership_id=application.pk, decided_by=alice, approve=True)
         assert status_of(circle, charlie) == MembershipStatus.WAITING
 
-    def test_refusal_is_emailed_with_the_message(self, alice: User, charlie: User, django_capture_on_commit_callbacks) -> None:
+    def test_refusal_is_emailed_with_the_message(
+        self, alice: User, charlie: User, django_capture_on_commit_callbacks
+    ) -> None:
         circle = make_circle(facilitators=(alice,), approval=True)
         application = join(circle, charlie).membership
         with django_capture_on_commit_callbacks(execute=True):
@@ -205,7 +209,9 @@ class TestApprovalMode:
             services.application_decide(circle_id=circle.pk, membership_id=application.pk, decided_by=bob, approve=True)
         services.application_decide(circle_id=circle.pk, membership_id=application.pk, decided_by=claire, approve=False)
         with pytest.raises(MembershipError) as error:
-            services.application_decide(circle_id=circle.pk, membership_id=application.pk, decided_by=alice, approve=True)
+            services.application_decide(
+                circle_id=circle.pk, membership_id=application.pk, decided_by=alice, approve=True
+            )
         assert error.value.message == APPLICATION_NOT_PENDING
 
     def test_a_decision_on_another_circles_application_is_refused(self, alice: User, charlie: User) -> None:
@@ -286,9 +292,13 @@ class TestCircleUpdate:
             MembershipStatus.WAITING,
         ]
 
-    def test_a_stale_version_is_refused_and_nothing_is_overwritten(self, circle: Circle, alice: User, claire: User) -> None:
+    def test_a_stale_version_is_refused_and_nothing_is_overwritten(
+        self, circle: Circle, alice: User, claire: User
+    ) -> None:
         opened_at = circle.version
-        services.circle_update(circle_id=circle.pk, editor=claire, version=opened_at, changes=changes_from(circle, title="Nouveau titre"))
+        services.circle_update(
+            circle_id=circle.pk, editor=claire, version=opened_at, changes=changes_from(circle, title="Nouveau titre")
+        )
         with pytest.raises(CircleEditConflict):
             services.circle_update(
                 circle_id=circle.pk, editor=alice, version=opened_at, changes=changes_from(circle, title="Autre titre")
@@ -299,7 +309,9 @@ class TestCircleUpdate:
 
     def test_only_facilitators_and_coordinators_edit(self, circle: Circle, bob: User) -> None:
         with pytest.raises(CircleManagementDenied):
-            services.circle_update(circle_id=circle.pk, editor=bob, version=circle.version, changes=changes_from(circle))
+            services.circle_update(
+                circle_id=circle.pk, editor=bob, version=circle.version, changes=changes_from(circle)
+            )
 
     def test_it_names_the_field_at_fault(self, circle: Circle, alice: User) -> None:
         with pytest.raises(CircleEditError) as error:
@@ -312,7 +324,12 @@ class TestCircleUpdate:
         assert (error.value.message, error.value.field) == (DEADLINE_AFTER_END, "join_deadline")
 
     def test_search_text_follows_the_new_title(self, circle: Circle, alice: User) -> None:
-        services.circle_update(circle_id=circle.pk, editor=alice, version=circle.version, changes=changes_from(circle, title="Lecture à voix haute"))
+        services.circle_update(
+            circle_id=circle.pk,
+            editor=alice,
+            version=circle.version,
+            changes=changes_from(circle, title="Lecture à voix haute"),
+        )
         circle.refresh_from_db()
         assert "lecture a voix haute" in circle.search_text
 
@@ -347,7 +364,9 @@ def test_fill_from_waitlist_after_an_admin_edit(alice: User) -> None:
     assert [m.user for m in promoted] == [waiting]
 
 
-def test_no_email_goes_out_when_the_transaction_rolls_back(circle: Circle, charlie: User, django_capture_on_commit_callbacks) -> None:
+def test_no_email_goes_out_when_the_transaction_rolls_back(
+    circle: Circle, charlie: User, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         join(circle, charlie)
     # Queued for after commit, not sent inside the transaction.

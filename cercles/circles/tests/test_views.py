@@ -145,7 +145,9 @@ class TestLeaveView:
 
 class TestEditView:
     @pytest.mark.parametrize(("persona", "expected"), [("bob", 403), ("charlie", 403), ("alice", 200), ("claire", 200)])
-    def test_only_facilitators_and_coordinators_open_it(self, circle: Circle, request, persona: str, expected: int) -> None:
+    def test_only_facilitators_and_coordinators_open_it(
+        self, circle: Circle, request, persona: str, expected: int
+    ) -> None:
         user = request.getfixturevalue(persona)
         assert client_for(user).get(reverse("circles:edit", args=[circle.pk])).status_code == expected
 
@@ -154,16 +156,29 @@ class TestEditView:
 
     def _form(self, circle: Circle, **overrides: str) -> dict[str, str]:
         data = {
-            "version": str(circle.version), "title": circle.title, "description": circle.description,
-            "meeting_format": circle.meeting_format, "place": "", "departement": "",
-            "start_date": circle.start_date.isoformat(), "end_date": circle.end_date.isoformat(),
-            "join_deadline": circle.join_deadline.isoformat(), "meeting_count": "6", "rhythm": circle.rhythm,
-            "meeting_duration_minutes": "150", "capacity": "8", "is_open": "on", "approval_mode": "libre", "pact": "",
+            "version": str(circle.version),
+            "title": circle.title,
+            "description": circle.description,
+            "meeting_format": circle.meeting_format,
+            "place": "",
+            "departement": "",
+            "start_date": circle.start_date.isoformat(),
+            "end_date": circle.end_date.isoformat(),
+            "join_deadline": circle.join_deadline.isoformat(),
+            "meeting_count": "6",
+            "rhythm": circle.rhythm,
+            "meeting_duration_minutes": "150",
+            "capacity": "8",
+            "is_open": "on",
+            "approval_mode": "libre",
+            "pact": "",
         }
         return data | overrides
 
     def test_a_facilitator_saves_changes(self, circle: Circle, alice: User) -> None:
-        response = client_for(alice).post(reverse("circles:edit", args=[circle.pk]), self._form(circle, title="Titre neuf"))
+        response = client_for(alice).post(
+            reverse("circles:edit", args=[circle.pk]), self._form(circle, title="Titre neuf")
+        )
         assert response.status_code == 302
         circle.refresh_from_db()
         assert (circle.title, circle.capacity) == ("Titre neuf", 8)
@@ -195,7 +210,9 @@ class TestEditView:
 
 class TestFacilitatorAddView:
     def test_a_facilitator_adds_a_co_facilitator(self, circle: Circle, alice: User, charlie: User) -> None:
-        response = client_for(alice).post(reverse("circles:facilitator_add", args=[circle.pk]), {"email": charlie.email})
+        response = client_for(alice).post(
+            reverse("circles:facilitator_add", args=[circle.pk]), {"email": charlie.email}
+        )
         assert response.status_code == 302
         assert Membership.objects.get(circle=circle, user=charlie).role == "animation"
 
@@ -226,7 +243,10 @@ class TestDecideView:
         application = seat(circle, charlie, status=MembershipStatus.PENDING)
         url = reverse("circles:decide", args=[circle.pk, application.pk])
         response = client_for(alice).post(url, {"decision": "peut-être"}, follow=True)
-        assert "Choisissez d&#x27;accepter" in response.content.decode() or "Choisissez d'accepter" in response.content.decode()
+        assert (
+            "Choisissez d&#x27;accepter" in response.content.decode()
+            or "Choisissez d'accepter" in response.content.decode()
+        )
         application.refresh_from_db()
         assert application.status == MembershipStatus.PENDING
 
@@ -236,7 +256,9 @@ class TestDecideView:
         seat(circle, request.getfixturevalue("bob"))
         application = seat(circle, make_user(), status=MembershipStatus.PENDING)
         user = request.getfixturevalue(persona)
-        response = client_for(user).post(reverse("circles:decide", args=[circle.pk, application.pk]), {"decision": "accepter"})
+        response = client_for(user).post(
+            reverse("circles:decide", args=[circle.pk, application.pk]), {"decision": "accepter"}
+        )
         assert response.status_code == 403
         application.refresh_from_db()
         assert application.status == MembershipStatus.PENDING
@@ -249,4 +271,5 @@ class TestMyCircles:
     def test_it_lists_my_circles_by_relation(self, circle: Circle, alice: User, bob: User) -> None:
         assert circle.title in client_for(alice).get(reverse("circles:my_circles")).content.decode()
         html = client_for(bob).get(reverse("circles:my_circles")).content.decode()
-        assert "Les cercles dont je fais partie" in html and circle.title in html
+        assert "Les cercles dont je fais partie" in html
+        assert circle.title in html

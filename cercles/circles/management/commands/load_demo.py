@@ -23,6 +23,6 @@ class Command(BaseCommand):
             summary = demo_load(participants=people)
             self.stdout.write(f"Demo programme loaded: {summary}.")
         if not quiet:
-            self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+            self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for email, role in DEMO_LOGINS:
                 self.stdout.write(f"  {email:<32} {role}")

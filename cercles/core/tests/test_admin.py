@@ -1,0 +1,68 @@
+"""The coordination (Django admin): coordinators only, in French."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import client_for
+from tests.factories import make_circle
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_PAGES = [
+    "/coordination/",
+    "/coordination/circles/circle/",
+    "/coordination/circles/circlekind/",
+    "/coordination/circles/membership/",
+    "/coordination/people/user/",
+    "/coordination/people/organisation/",
+]
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+@pytest.mark.parametrize("persona", ["alice", "bob", "charlie"])
+def test_participants_and_facilitators_are_kept_out(request, persona: str, url: str) -> None:
+    response = client_for(request.getfixturevalue(persona)).get(url)
+    assert response.status_code == 302
+    assert "/coordination/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_anonymous_visitors_are_sent_to_login(client, url: str) -> None:
+    assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_coordinators_manage_the_programme_in_french(claire, url: str) -> None:
+    make_circle(title="Cercle de la coordination")
+    response = client_for(claire).get(url)
+    assert response.status_code == 200
+    assert 'lang="fr"' in response.content.decode()
+
+
+def test_the_circle_list_shows_derived_statuses(claire) -> None:
+    make_circle(title="Cercle visible")
+    html = client_for(claire).get("/coordination/circles/circle/").content.decode()
+    assert "Cercle visible" in html
+    assert "Ouvert" in html
+
+
+def test_a_coordinator_raising_capacity_in_the_admin_promotes_the_waiting_list(claire, alice) -> None:
+    from cercles.circles.models import Membership, MembershipStatus
+    from tests.factories import fill, make_user, seat
+
+    circle = make_circle(capacity=1, facilitators=(alice,))
+    fill(circle, 1)
+    waiting = seat(circle, make_user(), status=MembershipStatus.WAITING)
+    client = client_for(claire)
+    page = client.get(f"/coordination/circles/circle/{circle.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update({"capacity": "2", "is_open": "on"})
+    for key in ("start_date", "end_date", "join_deadline"):
+        data[key] = getattr(circle, key).isoformat()
+    inline = page.context["inline_admin_formsets"][0].formset
+    data.update({f"{inline.prefix}-TOTAL_FORMS": "0", f"{inline.prefix}-INITIAL_FORMS": "0"})
+    response = client.post(f"/coordination/circles/circle/{circle.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Membership.objects.get(pk=waiting.pk).status == MembershipStatus.ACTIVE

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+from django.core.checks import run_checks
+from django.test import Client, override_settings
+
+from cercles.core.text import normalize_for_search
+from cercles.core.views import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_404_page_is_french_in_the_layout(client) -> None:
+    response = client.get("/nulle-part/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Page introuvable" in html
+    assert "Revenir à l&#x27;accueil" in html or "Revenir à l'accueil" in html
+    assert 'href="/cercles/"' in html
+
+
+def test_a_csrf_failure_explains_itself_in_french(bob) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(bob)
+    response = client.post("/cercles/1/quitter/")
+    assert response.status_code == 403
+    assert "Le formulaire a expiré" in response.content.decode()
+
+
+def test_the_500_page_is_french_and_needs_no_database(rf) -> None:
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert (
+        "Une erreur s&#x27;est produite" in response.content.decode()
+        or "Une erreur s'est produite" in response.content.decode()
+    )
+
+
+def test_an_unexpected_error_shows_the_500_page(client, monkeypatch) -> None:
+    from cercles.circles import views
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.selectors, "home_need_sections", broken)
+    client.raise_request_exception = False
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Une erreur" in response.content.decode()
+
+
+def test_the_403_page_is_french(claire, bob) -> None:
+    from cercles.circles.models import Circle  # noqa: F401
+    from tests.factories import make_circle
+
+    circle = make_circle()
+    client = Client()
+    client.force_login(bob)
+    response = client.get(f"/cercles/{circle.pk}/modifier/")
+    assert response.status_code == 403
+    assert "Seule l" in response.content.decode()
+
+
+def test_health_answers_ok(client) -> None:
+    assert client.get("/sante/").json() == {"status": "ok"}
+
+
+def test_htmx_domain_errors_get_a_fragment(bob) -> None:
+    from tests.factories import make_circle
+
+    circle = make_circle()
+    client = Client()
+    client.force_login(bob)
+    response = client.post(f"/cercles/{circle.pk}/quitter/", headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    assert response.content.decode().startswith('<div class="alert alert-danger"')
+
+
+@override_settings(WEB_PROCESSES=2)
+def test_the_system_check_refuses_an_in_memory_layer_with_several_processes(settings) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    assert "cercles.E001" in [message.id for message in run_checks()]
+
+
+def test_the_system_check_accepts_redis_with_several_processes(settings) -> None:
+    settings.WEB_PROCESSES = 4
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {}}}
+    assert "cercles.E001" not in [message.id for message in run_checks()]
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [("Élue  Cœur", "elue coeur"), ("ÇA VA", "ca va"), ("Straße", "strasse"), ("  a\tb\n", "a b"), ("", "")],
+)
+def test_search_folding(raw: str, folded: str) -> None:
+    assert normalize_for_search(raw) == folded
+
+
+def test_the_security_headers_are_set(client) -> None:
+    response = client.get("/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_switch_to_english(client) -> None:
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+    assert "What do you need?" in html
