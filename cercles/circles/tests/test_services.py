@@ -130,17 +130,32 @@ class TestJoining:
             join(circle, charlie)
         assert error.value.message == message
 
-    def test_the_deadline_day_itself_still_counts_in_paris(self, charlie: User) -> None:
-        # 23:30 in Paris on the deadline day is already the next day in UTC... no: UTC is behind Paris.
-        # 00:30 Paris on the day after the deadline is 23:30 UTC on the deadline day: refused.
-        with time_machine.travel(datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC), tick=False):
+    @pytest.mark.parametrize(
+        ("deadline", "paris_offset_hours"),
+        [
+            (datetime.date(2026, 3, 28), 1),  # the eve of the spring change: still winter time
+            (datetime.date(2026, 3, 29), 2),  # the spring change itself: midnight is summer time
+            (datetime.date(2026, 7, 14), 2),
+            (datetime.date(2026, 10, 25), 1),  # the autumn change: midnight is winter time again
+        ],
+    )
+    def test_the_deadline_ends_at_midnight_in_paris(
+        self, charlie: User, deadline: datetime.date, paris_offset_hours: int
+    ) -> None:
+        with time_machine.travel(
+            datetime.datetime.combine(deadline, datetime.time(9), tzinfo=datetime.UTC), tick=False
+        ):
             circle = make_circle(starts_in_days=10, deadline_in_days=0)
-        paris_next_day = datetime.datetime(2026, 3, 10, 23, 30, tzinfo=datetime.UTC)
-        with time_machine.travel(paris_next_day, tick=False):
-            assert timezone.localdate() == datetime.date(2026, 3, 11)
-            with pytest.raises(MembershipError):
+        paris_midnight_in_utc = datetime.datetime.combine(
+            deadline + datetime.timedelta(days=1), datetime.time(0), tzinfo=datetime.UTC
+        ) - datetime.timedelta(hours=paris_offset_hours)
+        with time_machine.travel(paris_midnight_in_utc + datetime.timedelta(minutes=1), tick=False):
+            assert timezone.localdate() == deadline + datetime.timedelta(days=1)
+            with pytest.raises(MembershipError) as error:
                 join(circle, charlie)
-        with time_machine.travel(datetime.datetime(2026, 3, 10, 22, 30, tzinfo=datetime.UTC), tick=False):
+            assert error.value.message == DEADLINE_PASSED
+        with time_machine.travel(paris_midnight_in_utc - datetime.timedelta(minutes=1), tick=False):
+            assert timezone.localdate() == deadline
             assert join(circle, charlie).membership.status == MembershipStatus.ACTIVE
 
     def test_it_lets_someone_who_left_come_back_at_the_end_of_the_queue(self, alice: User) -> None:

@@ -1,0 +1,67 @@
+"""Two people, one place: exactly one gets it, the other goes to the waiting list.
+
+Runs on PostgreSQL with two real concurrent transactions (SELECT … FOR UPDATE on the circle row).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from cercles.circles import services
+from cercles.circles.models import Membership, MembershipStatus
+from tests.factories import fill, make_circle, make_user
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL): row locks under two real concurrent transactions")
+
+
+def race(circle_id: int, users: list) -> list[BaseException]:
+    barrier = threading.Barrier(len(users))
+    errors: list[BaseException] = []
+
+    def attempt(user) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait(timeout=10)
+            services.membership_request(circle_id=circle_id, user=user, pact_accepted=True)
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_people_racing_for_the_last_place(attempt: int) -> None:
+    circle = make_circle(capacity=3)
+    fill(circle, 2)
+    racers = [make_user(), make_user()]
+    assert race(circle.pk, racers) == []
+    statuses = sorted(Membership.objects.filter(circle=circle, user__in=racers).values_list("status", flat=True))
+    assert statuses == [MembershipStatus.ACTIVE, MembershipStatus.WAITING]
+    assert Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE).count() == 3
+
+
+def test_many_people_racing_for_two_places_fill_them_exactly() -> None:
+    circle = make_circle(capacity=2)
+    racers = [make_user() for _ in range(6)]
+    assert race(circle.pk, racers) == []
+    active = Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE).count()
+    waiting = list(
+        Membership.objects.filter(circle=circle, status=MembershipStatus.WAITING).order_by("requested_at", "id")
+    )
+    assert active == 2
+    assert len(waiting) == 4
