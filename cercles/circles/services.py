@@ -28,6 +28,7 @@ from cercles.circles.exceptions import (
     DEADLINE_AFTER_END,
     DEADLINE_PASSED,
     FACILITATOR_CANNOT_JOIN,
+    NOT_A_FACILITATOR,
     NOT_A_MEMBER,
     PACT_REQUIRED,
     PROFILE_INCOMPLETE,
@@ -361,3 +362,24 @@ def facilitator_add(*, circle_id: int, added_by: User, email: str) -> Membership
 def circle_fill_from_waitlist(*, circle_id: int) -> list[Membership]:
     """Give the circle's free places to its waiting list (after an edit made outside the services, e.g. the admin)."""
     return _promote_from_waitlist(_lock_circle(circle_id))
+
+
+@transaction.atomic
+def facilitator_remove(*, circle_id: int, removed_by: User, membership_id: int) -> Membership:
+    """Take a co-facilitator off the circle's facilitation (they leave the circle).
+
+    When nobody is left to facilitate, the coordinators are told. Raises CircleManagementDenied,
+    MembershipError when the membership is not an active facilitation of this circle.
+    """
+    circle = _lock_circle(circle_id)
+    if not user_can_manage(circle=circle, user=removed_by):
+        raise CircleManagementDenied()
+    membership = Membership.objects.filter(ACTIVE_FACILITATOR, pk=membership_id, circle=circle).first()
+    if membership is None:
+        raise MembershipError(NOT_A_FACILITATOR)
+    membership.status = MembershipStatus.LEFT
+    membership.left_at = timezone.now()
+    membership.save(update_fields=["status", "left_at"])
+    if not Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle).exists():
+        _notify("facilitator_missing", membership)
+    return membership

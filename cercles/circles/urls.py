@@ -12,6 +12,11 @@ urlpatterns = [
     path("cercles/<int:circle_id>/quitter/", views.leave, name="leave"),
     path("cercles/<int:circle_id>/modifier/", views.edit, name="edit"),
     path("cercles/<int:circle_id>/animation/", views.facilitator_add, name="facilitator_add"),
+    path(
+        "cercles/<int:circle_id>/animation/<int:membership_id>/retirer/",
+        views.facilitator_remove,
+        name="facilitator_remove",
+    ),
     path("cercles/<int:circle_id>/candidatures/<int:membership_id>/", views.decide, name="decide"),
     path("mes-cercles/", views.my_circles, name="my_circles"),
 ]

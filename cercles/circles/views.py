@@ -130,6 +130,15 @@ def facilitator_add(request: HttpRequest, circle_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def facilitator_remove(request: HttpRequest, circle_id: int, membership_id: int) -> HttpResponse:
+    circle = selectors.circle_get_for_manager(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
+    services.facilitator_remove(circle_id=circle.pk, removed_by=request.user, membership_id=membership_id)  # type: ignore[arg-type]
+    messages.success(request, _("La personne n'anime plus ce cercle."))
+    return redirect("circles:edit", circle_id=circle.pk)
+
+
+@login_required
+@require_POST
 def decide(request: HttpRequest, circle_id: int, membership_id: int) -> HttpResponse:
     circle = selectors.circle_get_for_manager(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
     form = DecisionForm(request.POST)

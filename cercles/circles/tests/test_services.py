@@ -393,3 +393,30 @@ def test_seat_helper_and_status_are_consistent(circle: Circle, bob: User) -> Non
     seat_row = Membership.objects.get(circle=circle, user=bob)
     assert seat_row.status == MembershipStatus.ACTIVE
     assert User.objects.filter(memberships__circle=circle).count() == 2
+
+
+class TestFacilitatorRemove:
+    def test_a_co_facilitator_is_removed(self, circle: Circle, alice: User) -> None:
+        co = make_user("eve")
+        membership = services.facilitator_add(circle_id=circle.pk, added_by=alice, email=co.email)
+        services.facilitator_remove(circle_id=circle.pk, removed_by=alice, membership_id=membership.pk)
+        assert status_of(circle, co) == MembershipStatus.LEFT
+
+    def test_removing_the_last_facilitator_tells_the_coordinators(
+        self, circle: Circle, alice: User, claire: User, django_capture_on_commit_callbacks
+    ) -> None:
+        membership = Membership.objects.get(circle=circle, user=alice)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.facilitator_remove(circle_id=circle.pk, removed_by=claire, membership_id=membership.pk)
+        assert [m.to for m in mail.outbox] == [[claire.email]]
+
+    def test_a_participant_cannot_be_removed_as_facilitator(self, circle: Circle, alice: User, bob: User) -> None:
+        membership = Membership.objects.get(circle=circle, user=bob)
+        with pytest.raises(MembershipError):
+            services.facilitator_remove(circle_id=circle.pk, removed_by=alice, membership_id=membership.pk)
+        assert status_of(circle, bob) == MembershipStatus.ACTIVE
+
+    def test_a_member_cannot_remove_a_facilitator(self, circle: Circle, alice: User, bob: User) -> None:
+        membership = Membership.objects.get(circle=circle, user=alice)
+        with pytest.raises(CircleManagementDenied):
+            services.facilitator_remove(circle_id=circle.pk, removed_by=bob, membership_id=membership.pk)

@@ -273,3 +273,27 @@ class TestMyCircles:
         html = client_for(bob).get(reverse("circles:my_circles")).content.decode()
         assert "Les cercles dont je fais partie" in html
         assert circle.title in html
+
+
+class TestFacilitatorRemoveView:
+    def test_a_facilitator_removes_a_co_facilitator(self, circle: Circle, alice: User, charlie: User) -> None:
+        from cercles.circles.services import facilitator_add
+
+        co = facilitator_add(circle_id=circle.pk, added_by=alice, email=charlie.email)
+        url = reverse("circles:facilitator_remove", args=[circle.pk, co.pk])
+        response = client_for(alice).post(url, follow=True)
+        assert "n&#x27;anime plus" in response.content.decode() or "n'anime plus" in response.content.decode()
+
+    @pytest.mark.parametrize(("persona", "expected"), [("bob", 403), ("charlie", 403)])
+    def test_others_are_refused(self, circle: Circle, alice: User, request, persona: str, expected: int) -> None:
+        membership = Membership.objects.get(circle=circle, user=alice)
+        url = reverse("circles:facilitator_remove", args=[circle.pk, membership.pk])
+        assert client_for(request.getfixturevalue(persona)).post(url).status_code == expected
+        assert Membership.objects.get(pk=membership.pk).status == MembershipStatus.ACTIVE
+
+    def test_a_foreign_membership_is_refused(self, circle: Circle, alice: User) -> None:
+        other = make_circle(facilitators=(make_user(),))
+        foreign = Membership.objects.get(circle=other)
+        url = reverse("circles:facilitator_remove", args=[circle.pk, foreign.pk])
+        assert client_for(alice).post(url).status_code == 409
+        assert Membership.objects.get(pk=foreign.pk).status == MembershipStatus.ACTIVE
