@@ -164,10 +164,6 @@ class CircleView:
     pending_applications: list[Membership]
     waiting_list: list[Membership]
 
-    @property
-    def is_member(self) -> bool:
-        return self.membership is not None and self.membership.status == MembershipStatus.ACTIVE
-
 
 def circle_get(*, circle_id: int) -> Circle:
     """A circle with its status, for any visitor. Raises Http404."""
