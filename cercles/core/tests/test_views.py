@@ -102,6 +102,12 @@ def test_the_security_headers_are_set(client) -> None:
     assert response["X-Frame-Options"] == "DENY"
 
 
+def test_the_site_is_french_whatever_the_browser_says(client) -> None:
+    html = client.get("/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="fr">' in html
+    assert "De quoi avez-vous besoin ?" in html
+
+
 def test_pages_switch_to_english(client) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
