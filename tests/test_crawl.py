@@ -322,6 +322,7 @@ def garbage_posts(programme: Programme) -> list[tuple[str, dict | bytes]]:
             (f"{base}/rejoindre/", {"pact": "peut-être", "message": "m" * 5_000}),
             (f"{base}/rejoindre/", {"pact": ["on", "off"], "message": "\x00"}),
             (f"{base}/rejoindre/", {"pact": "on", "next": "https://ailleurs.example/"}),
+            (f"{base}/rejoindre/", {"pact": "on", "next": "/cercles/\r\nSet-Cookie: x=y"}),
             (f"{base}/rejoindre/", b"\xff\xfe=\xff&pact=%ff"),
             (f"{base}/quitter/", {}),
             (f"{base}/quitter/", {"next": "javascript:alert(1)"}),

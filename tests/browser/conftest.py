@@ -46,7 +46,9 @@ def find_chromium() -> str | None:
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        pytest.skip("no Chromium installed (set CHROMIUM_PATH or apt-get install chromium)")
+        configured = os.environ.get("CHROMIUM_PATH")
+        where = f"CHROMIUM_PATH={configured} is not a file" if configured else "none at /usr/bin or on PATH"
+        pytest.skip(f"Chromium not installed ({where}): apt-get install chromium, or set CHROMIUM_PATH")
     return path
 
 

@@ -128,7 +128,8 @@ def test_signup_join_waitlist_and_promotion(fresh_context, live_server) -> None:
     waiting_person.first_name = "Bérénice"
     waiting_person.save(update_fields=["first_name"])
     second = fresh_context().new_page()
-    second.goto("/compte/login/")
+    second.goto("/")
+    activate(second, nav_link(second, "Se connecter"))
     fill_by_keyboard(second, second.locator("input[name=login]"), waiting_person.email)
     fill_by_keyboard(second, second.locator("input[name=password]"), PASSWORD)
     second.keyboard.press("Enter")
