@@ -29,8 +29,11 @@ class Programme:
     facilitator: User
     member: User
     outsider: User
+    waiting: User
+    applicant: User
     circle: Circle
     full_circle: Circle
+    approval_circle: Circle
 
 
 @pytest.fixture
@@ -42,8 +45,12 @@ def programme(live_server: object, reference_data: None) -> Programme:
     seat(circle, member)
     full_circle = make_circle(title="Cercle complet", capacity=1, facilitators=(facilitator,))
     seat(full_circle, make_user())
-    seat(full_circle, make_user(), status=MembershipStatus.WAITING)
-    return Programme(facilitator, member, outsider, circle, full_circle)
+    waiting = make_user("wanda")
+    seat(full_circle, waiting, status=MembershipStatus.WAITING)
+    applicant = make_user("agathe")
+    approval_circle = make_circle(title="Cercle sur validation", approval=True, facilitators=(facilitator,))
+    seat(approval_circle, applicant, status=MembershipStatus.PENDING)
+    return Programme(facilitator, member, outsider, waiting, applicant, circle, full_circle, approval_circle)
 
 
 def format_violations(url: str, violations: list[dict]) -> str:
@@ -82,6 +89,16 @@ PAGES: dict[str, tuple[str | None, Callable[[Programme], str], str, int]] = {
     "not-found": (None, lambda p: "/cette-page-n-existe-pas/", "Page introuvable", 404),
     "circle-member": ("member", lambda p: f"/cercles/{p.circle.pk}/", "Codéveloppement des cadres", 200),
     "circle-facilitator": ("facilitator", lambda p: f"/cercles/{p.full_circle.pk}/", "Cercle complet", 200),
+    "circle-facilitator-applications": (
+        "facilitator",
+        lambda p: f"/cercles/{p.approval_circle.pk}/",
+        "Cercle sur validation",
+        200,
+    ),
+    "circle-waiting": ("waiting", lambda p: f"/cercles/{p.full_circle.pk}/", "Cercle complet", 200),
+    "circle-applicant": ("applicant", lambda p: f"/cercles/{p.approval_circle.pk}/", "Cercle sur validation", 200),
+    "join-approval": ("outsider", lambda p: f"/cercles/{p.approval_circle.pk}/rejoindre/", "Rejoindre", 200),
+    "my-circles-waiting": ("waiting", lambda p: "/mes-cercles/", "Mes cercles", 200),
     "circle-edit": ("facilitator", lambda p: f"/cercles/{p.circle.pk}/modifier/", "Modifier", 200),
     "join": ("outsider", lambda p: f"/cercles/{p.circle.pk}/rejoindre/", "Rejoindre", 200),
     "join-full": ("outsider", lambda p: f"/cercles/{p.full_circle.pk}/rejoindre/", "Rejoindre", 200),
