@@ -3,7 +3,8 @@
 A newcomer signs up with an e-mail, confirms it with the code received, fills the profile, opens a
 circle with one free place, accepts its pact and joins. A second person, in another browser,
 finds the circle full, joins the waiting list as n° 1, and takes the place the moment the first
-person leaves; the page shows them as a member and they are told by e-mail.
+person leaves; the page shows them as a member and they are told by e-mail. Every control used is
+reached with Tab and shows that it has the focus.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 # How far Tab may travel to reach a control before the test calls it unreachable by keyboard.
 MAX_TABS = 80
+# WCAG 2.4.7: the focused control shows it (an outline, or Bootstrap's focus ring drawn as a box shadow).
+FOCUS_IS_VISIBLE = """element => {
+    const style = getComputedStyle(element);
+    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+    return outline || style.boxShadow !== "none";
+}"""
 CODE_LINE = re.compile(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", re.MULTILINE)
 
 
@@ -29,6 +36,7 @@ def tab_to(page: Page, target: Locator) -> None:
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         if target.evaluate("element => element === document.activeElement"):
+            assert target.evaluate(FOCUS_IS_VISIBLE), f"{target} has the focus but shows no focus indicator"
             return
     raise AssertionError(f"{target} cannot be reached with the Tab key ({MAX_TABS} presses)")
 
