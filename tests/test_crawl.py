@@ -163,9 +163,15 @@ def persona(programme: Programme, name: str) -> User | None:
     return None if name == "anonymous" else getattr(programme, name)
 
 
+def crawl_key(path: str) -> str:
+    """Account pages differ only by their ?next= target: each is crawled once."""
+    return path.split("?", 1)[0] if path.startswith("/compte/") else path
+
+
 def crawl(client: Client, findings: Findings, start: Iterable[str] = ("/",)) -> set[str]:
     queue = deque(start)
     seen: set[str] = set(queue)
+    keys: set[str] = {crawl_key(path) for path in queue}
     while queue and len(seen) <= MAX_URLS:
         path = queue.popleft()
         response = client.get(path)
@@ -177,8 +183,9 @@ def crawl(client: Client, findings: Findings, start: Iterable[str] = ("/",)) -> 
             targets = links_in(response.content.decode(errors="replace"))
         for href in targets:
             target = same_site_path(href, path)
-            if target and target not in seen and not skipped(target):
+            if target and crawl_key(target) not in keys and not skipped(target):
                 seen.add(target)
+                keys.add(crawl_key(target))
                 queue.append(target)
     return seen
 
