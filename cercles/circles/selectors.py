@@ -216,6 +216,11 @@ def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
     )
 
 
+def membership_for(*, circle: Circle, user: User) -> Membership | None:
+    """The person's own membership of the circle, whatever its status."""
+    return Membership.objects.filter(circle=circle, user=user).first()
+
+
 def waitlist_rank(*, membership: Membership) -> int | None:
     """1 for the first in line; None when the person is not waiting."""
     if membership.status != MembershipStatus.WAITING:

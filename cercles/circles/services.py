@@ -16,18 +16,10 @@ from django.utils import timezone
 
 from cercles.circles import tasks
 from cercles.circles.exceptions import (
-    ALREADY_APPLIED,
-    ALREADY_MEMBER,
-    ALREADY_REFUSED,
-    ALREADY_WAITING,
     APPLICATION_NOT_PENDING,
     CAPACITY_TOO_LOW,
-    CIRCLE_CLOSED,
-    CIRCLE_FINISHED,
     DATES_OUT_OF_ORDER,
     DEADLINE_AFTER_END,
-    DEADLINE_PASSED,
-    FACILITATOR_CANNOT_JOIN,
     NOT_A_FACILITATOR,
     NOT_A_MEMBER,
     PACT_REQUIRED,
@@ -46,6 +38,7 @@ from cercles.circles.models import (
     MembershipRole,
     MembershipStatus,
 )
+from cercles.circles.rules import join_refusal
 from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT, user_can_manage
 from cercles.core.text import normalize_for_search
 from cercles.people.models import Departement, Profile, User
@@ -67,15 +60,6 @@ def circle_search_text(circle: Circle) -> str:
 def _places_left(circle: Circle) -> int:
     taken = Membership.objects.filter(ACTIVE_PARTICIPANT, circle=circle).count()
     return max(circle.capacity - taken, 0)
-
-
-def _check_joinable(circle: Circle, today: datetime.date) -> None:
-    if circle.end_date < today:
-        raise MembershipError(CIRCLE_FINISHED)
-    if not circle.is_open:
-        raise MembershipError(CIRCLE_CLOSED)
-    if circle.join_deadline < today:
-        raise MembershipError(DEADLINE_PASSED)
 
 
 @transaction.atomic
@@ -165,9 +149,9 @@ def membership_request(
     if profile is None or not profile.is_complete:
         raise MembershipError(PROFILE_INCOMPLETE)
     membership = Membership.objects.filter(circle=circle, user=user).first()
-    if membership is not None:
-        _refuse_repeat(membership)
-    _check_joinable(circle, timezone.localdate())
+    refusal = join_refusal(circle=circle, membership=membership, today=timezone.localdate())
+    if refusal is not None:
+        raise MembershipError(refusal)
     now = timezone.now()
     membership = membership or Membership(circle=circle, user=user)
     membership.role = MembershipRole.PARTICIPANT
@@ -194,20 +178,6 @@ def membership_request(
     _notify("waitlisted", membership)
     rank = Membership.objects.filter(circle=circle, status=MembershipStatus.WAITING).count()
     return JoinOutcome(membership, waitlist_rank=rank)
-
-
-def _refuse_repeat(membership: Membership) -> None:
-    """A second click, a reloaded form, or a person already in: say where they stand, change nothing."""
-    if membership.status == MembershipStatus.ACTIVE:
-        raise MembershipError(
-            FACILITATOR_CANNOT_JOIN if membership.role == MembershipRole.FACILITATOR else ALREADY_MEMBER
-        )
-    if membership.status == MembershipStatus.WAITING:
-        raise MembershipError(ALREADY_WAITING)
-    if membership.status == MembershipStatus.PENDING:
-        raise MembershipError(ALREADY_APPLIED)
-    if membership.status == MembershipStatus.REFUSED:
-        raise MembershipError(ALREADY_REFUSED)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from cercles.circles import selectors, services
 from cercles.circles.exceptions import CircleEditConflict, CircleEditError
 from cercles.circles.forms import CatalogueFilterForm, CircleEditForm, DecisionForm, FacilitatorAddForm, JoinForm
 from cercles.circles.models import MembershipStatus
+from cercles.circles.rules import join_refusal
 from cercles.people.selectors import profile_for_user
 
 CATALOGUE_PAGE_SIZE = 20
@@ -50,6 +52,11 @@ def detail(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def join(request: HttpRequest, circle_id: int) -> HttpResponse:
     circle = selectors.circle_get(circle_id=circle_id)
+    membership = selectors.membership_for(circle=circle, user=request.user)  # type: ignore[arg-type]
+    refusal = join_refusal(circle=circle, membership=membership, today=timezone.localdate())
+    if refusal is not None:
+        messages.info(request, str(refusal))
+        return redirect("circles:detail", circle_id=circle.pk)
     if not profile_for_user(user=request.user).is_complete:  # type: ignore[arg-type]
         messages.info(request, _("Complétez votre profil avant de rejoindre un cercle."))
         return redirect(f"{reverse('people:profile_edit')}?next={reverse('circles:join', args=[circle.pk])}")

@@ -26,6 +26,9 @@ class TestHomeAndCatalogue:
         assert "De quoi avez-vous besoin ?" in html
         for need in ["Prendre soin", "Entraide et prise de recul", "Étayage", "Théorie U", "collaboratif"]:
             assert need in html
+        # French counts zero as singular.
+        assert "0 cercle ouvert" in html
+        assert "0 cercles ouverts" not in html
 
     def test_the_catalogue_filters_and_ignores_malformed_values(self, client) -> None:
         make_circle(title="Lecture partagée", kind_slug="arpentage")
@@ -114,10 +117,11 @@ class TestJoinView:
         follow = client_for(bob).get(response["Location"])
         assert follow.status_code == 200
 
-    def test_a_double_submit_without_referer_gets_a_french_page(self, circle: Circle, bob: User) -> None:
-        response = client_for(bob).post(reverse("circles:join", args=[circle.pk]), {"pact": "on"})
-        assert response.status_code == 409
+    def test_a_double_submit_without_referer_says_where_one_stands(self, circle: Circle, bob: User) -> None:
+        response = client_for(bob).post(reverse("circles:join", args=[circle.pk]), {"pact": "on"}, follow=True)
+        assert response.redirect_chain[-1][0] == reverse("circles:detail", args=[circle.pk])
         assert "Vous faites déjà partie de ce cercle." in response.content.decode()
+        assert Membership.objects.filter(circle=circle, user=bob).count() == 1
 
     def test_joining_a_full_circle_gives_the_rank(self, alice: User, charlie: User) -> None:
         circle = make_circle(capacity=1, facilitators=(alice,))
@@ -297,3 +301,15 @@ class TestFacilitatorRemoveView:
         url = reverse("circles:facilitator_remove", args=[circle.pk, foreign.pk])
         assert client_for(alice).post(url).status_code == 409
         assert Membership.objects.get(pk=foreign.pk).status == MembershipStatus.ACTIVE
+
+
+class TestJoinPageRefusesEarly:
+    def test_a_finished_circle_sends_back_with_the_reason(self, charlie: User) -> None:
+        finished = make_circle(starts_in_days=-60, weeks=2)
+        response = client_for(charlie).get(reverse("circles:join", args=[finished.pk]), follow=True)
+        assert response.redirect_chain[-1][0] == reverse("circles:detail", args=[finished.pk])
+        assert "Ce cercle est terminé." in response.content.decode()
+
+    def test_a_member_is_told_they_are_already_in(self, circle: Circle, bob: User) -> None:
+        response = client_for(bob).get(reverse("circles:join", args=[circle.pk]), follow=True)
+        assert "Vous faites déjà partie de ce cercle." in response.content.decode()
