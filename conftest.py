@@ -6,6 +6,7 @@ visitor. A suite run with DATABASE_URL / REDIS_URL set fails loudly when those s
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -39,6 +40,30 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """The rows the data migrations load (départements, job families, circle kinds, coordination group).
+
+    Transactional tests flush the database; ``serialized_rollback`` should restore these rows, but
+    the connection that holds the serialized copy is per thread and context, and tests that run an
+    event loop (Playwright) or threads can end up on a connection without it. Reload them then,
+    through the migrations' own functions.
+    """
+    from django.apps import apps as django_apps
+
+    from cercles.circles.models import CircleKind
+    from cercles.people.models import Departement
+
+    if Departement.objects.exists() and CircleKind.objects.exists():
+        return
+    for module, function in (
+        ("cercles.people.migrations.0002_reference_data", "load"),
+        ("cercles.circles.migrations.0003_circle_kinds", "load"),
+        ("cercles.circles.migrations.0004_coordination_group", "create_group"),
+    ):
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture

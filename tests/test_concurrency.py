@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 
 
 @pytest.fixture(autouse=True)
-def _needs_postgresql() -> None:
+def _needs_postgresql(reference_data: None) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL): row locks under two real concurrent transactions")
 

@@ -10,14 +10,12 @@ The tests never download a browser: they use ``CHROMIUM_PATH``, ``/usr/bin/chrom
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -74,22 +72,6 @@ def chromium(chromium_path: str) -> Iterator[object]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def reference_data(live_server: object) -> None:
-    """The départements, job families and circle kinds that the data migrations load.
-
-    ``serialized_rollback`` restores them after a transactional test's flush; this reloads them
-    through the migrations' own functions should the database ever come without them.
-    """
-    from cercles.circles.models import CircleKind
-    from cercles.people.models import Departement, JobFamily
-
-    if Departement.objects.exists() and JobFamily.objects.exists() and CircleKind.objects.exists():
-        return
-    for module in ("cercles.people.migrations.0002_reference_data", "cercles.circles.migrations.0003_circle_kinds"):
-        importlib.import_module(module).load(django_apps, None)
 
 
 @pytest.fixture
