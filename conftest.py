@@ -52,18 +52,23 @@ def reference_data(transactional_db: None) -> None:
     through the migrations' own functions.
     """
     from django.apps import apps as django_apps
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.contrib.sites.models import Site
 
     from cercles.circles.models import CircleKind
     from cercles.people.models import Departement
 
-    if Departement.objects.exists() and CircleKind.objects.exists():
-        return
-    for module, function in (
-        ("cercles.people.migrations.0002_reference_data", "load"),
-        ("cercles.circles.migrations.0003_circle_kinds", "load"),
-        ("cercles.circles.migrations.0004_coordination_group", "create_group"),
-    ):
+    def run(module: str, function: str) -> None:
         getattr(importlib.import_module(module), function)(django_apps, None)
+
+    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "testserver", "name": "Cercles"})
+    if not Departement.objects.exists():
+        run("cercles.people.migrations.0002_reference_data", "load")
+    if not CircleKind.objects.exists():
+        run("cercles.circles.migrations.0003_circle_kinds", "load")
+    if not Group.objects.filter(name="Coordination").exists():
+        run("cercles.circles.migrations.0004_coordination_group", "create_group")
 
 
 @pytest.fixture
