@@ -37,6 +37,9 @@ class Command(BaseCommand):
         import uvicorn
 
         call_command("collectstatic", interactive=False, verbosity=0)
+        if "SITE_URL" not in os.environ:
+            # Links in e-mails point at the address actually served.
+            settings.SITE_URL = f"http://{host}:{port}"
         if settings.RUN_WORKER_IN_PROCESS:
             # Daemon thread: it stops with the server. E-mails and other tasks queued by requests run here.
             threading.Thread(target=_run_worker, name="cercles-worker", daemon=True).start()
