@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cercles.circles.models import ApprovalMode, Circle, CircleStatus, MeetingFormat, Rhythm
+from cercles.circles.models import ApprovalMode, Circle, CircleStatus, MeetingFormat, Need, Rhythm
 from cercles.circles.selectors import CatalogueFilters, kind_list
 from cercles.people.models import Departement, Region
 
 
 class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label=_("Rechercher"), max_length=200, required=False)
+    besoin = forms.ChoiceField(label=_("Besoin"), required=False, choices=[("", _("Tous")), *Need.choices])
     type = forms.ChoiceField(label=_("Type de cercle"), required=False)
     statut = forms.ChoiceField(label=_("Statut"), required=False, choices=[("", _("Tous")), *CircleStatus.choices])
     format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", _("Tous")), *MeetingFormat.choices])
@@ -26,7 +27,7 @@ class CatalogueFilterForm(forms.Form):
         assert isinstance(region_field, forms.ChoiceField)
         region_field.choices = [("", _("Toutes")), *Region.objects.order_by("name").values_list("code", "name")]
 
-    def filters(self, *, need: str = "") -> CatalogueFilters:
+    def filters(self) -> CatalogueFilters:
         """The valid filters only: a malformed value is dropped, never an error page."""
         self.is_valid()
         data = self.cleaned_data
@@ -36,7 +37,7 @@ class CatalogueFilterForm(forms.Form):
             status=data.get("statut", ""),
             meeting_format=data.get("format", ""),
             region=data.get("region", ""),
-            need=need,
+            need=data.get("besoin", ""),
         )
 
 

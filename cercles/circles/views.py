@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET)
-    filters = form.filters(need=request.GET.get("besoin", ""))
+    filters = form.filters()
     page = Paginator(selectors.circle_list_catalogue(filters=filters), CATALOGUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

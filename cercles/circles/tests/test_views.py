@@ -313,3 +313,12 @@ class TestJoinPageRefusesEarly:
     def test_a_member_is_told_they_are_already_in(self, circle: Circle, bob: User) -> None:
         response = client_for(bob).get(reverse("circles:join", args=[circle.pk]), follow=True)
         assert "Vous faites déjà partie de ce cercle." in response.content.decode()
+
+
+def test_the_catalogue_filters_by_need_from_the_home_page_link(client) -> None:
+    make_circle(title="Un arpentage", kind_slug="arpentage")
+    make_circle(title="Un codéveloppement")
+    html = client.get("/cercles/", {"besoin": "etayage"}).content.decode()
+    assert "Un arpentage" in html
+    assert "Un codéveloppement" not in html
+    assert '<option value="etayage" selected>' in html
