@@ -33,8 +33,7 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from django.test.utils import setup_databases, teardown_databases
+    from django.test.utils import CaptureQueriesContext, setup_databases, setup_test_environment, teardown_databases
 
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)
@@ -81,7 +80,7 @@ def _populate(size: int):  # type: ignore[no-untyped-def]
 
     from django.utils import timezone
 
-    from cercles.circles.models import Circle, CircleKind, Membership, MeetingFormat
+    from cercles.circles.models import Circle, CircleKind, MeetingFormat, Membership
     from cercles.people.models import User
 
     Membership.objects.all().delete()
