@@ -17,6 +17,7 @@ urlpatterns = [
     path("sante/", core_views.health, name="health"),
 ]
 
+handler400 = "cercles.core.views.bad_request"
 handler403 = "cercles.core.views.permission_denied"
 handler404 = "cercles.core.views.page_not_found"
 handler500 = "cercles.core.views.server_error"

@@ -113,3 +113,11 @@ def test_pages_switch_to_english(client) -> None:
     html = client.get("/").content.decode()
     assert '<html lang="en">' in html
     assert "What do you need?" in html
+
+
+def test_an_oversize_request_gets_a_french_400(bob) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(bob)
+    response = client.post("/profil/", {"job_title": "x" * 1_100_000})
+    assert response.status_code == 400
+    assert "Demande incorrecte" in response.content.decode()
