@@ -1,8 +1,12 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from cercles.circles.exceptions import CIRCLE_EDITED_MEANWHILE
 from cercles.circles.models import Circle, CircleKind, Membership
 from cercles.circles.selectors import with_status
 from cercles.circles.services import circle_fill_from_waitlist, circle_search_text
@@ -23,8 +27,33 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
     readonly_fields = ["requested_at", "joined_at", "left_at"]
 
 
+class CircleAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The admin's circle form, with the same edit lock as the facilitators' form."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Circle
+        fields = "__all__"  # noqa: DJ007 - the ModelAdmin decides which fields show
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opened = cleaned.get("opened_version")
+        if self.instance.pk and opened is not None:
+            current = Circle.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if current != opened:
+                raise forms.ValidationError(CIRCLE_EDITED_MEANWHILE)
+        return cleaned
+
+
 @admin.register(Circle)
 class CircleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = CircleAdminForm
     list_display = ["title", "kind", "start_date", "capacity", "participants", "status_label", "is_open"]
     list_filter = ["kind", "is_open", "meeting_format", "approval_mode"]
     search_fields = ["title", "search_text"]

@@ -66,3 +66,30 @@ def test_a_coordinator_raising_capacity_in_the_admin_promotes_the_waiting_list(c
     response = client.post(f"/coordination/circles/circle/{circle.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Membership.objects.get(pk=waiting.pk).status == MembershipStatus.ACTIVE
+
+
+def test_the_admin_refuses_to_overwrite_a_newer_edit(claire, alice) -> None:
+    from cercles.circles import services
+    from cercles.circles.models import Circle
+
+    circle = make_circle(facilitators=(alice,), title="Titre d'origine")
+    client = client_for(claire)
+    page = client.get(f"/coordination/circles/circle/{circle.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for key in ("start_date", "end_date", "join_deadline"):
+        data[key] = getattr(circle, key).isoformat()
+    inline = page.context["inline_admin_formsets"][0].formset
+    data.update({f"{inline.prefix}-TOTAL_FORMS": "0", f"{inline.prefix}-INITIAL_FORMS": "0", "title": "Titre admin"})
+    # Meanwhile the facilitator saves the circle.
+    fields = {name: getattr(circle, name) for name in services.CircleChanges.__dataclass_fields__}
+    services.circle_update(
+        circle_id=circle.pk,
+        editor=alice,
+        version=circle.version,
+        changes=services.CircleChanges(**(fields | {"title": "Titre de l'animatrice"})),
+    )
+    response = client.post(f"/coordination/circles/circle/{circle.pk}/change/", data)
+    assert response.status_code == 200
+    assert "Quelqu" in response.content.decode()
+    assert Circle.objects.get(pk=circle.pk).title == "Titre de l'animatrice"
