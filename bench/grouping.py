@@ -166,13 +166,10 @@ def scale(args: argparse.Namespace) -> int:
 
     from cercles.grouping import (
         Attribute,
-        GroupBounds,
         Person,
         Problem,
         attribute_upper_bound,
-        check_grouping,
         groups_for_target,
-        objective,
         solve,
     )
 
@@ -215,9 +212,10 @@ def scale(args: argparse.Namespace) -> int:
     memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     sizes = [len(g) for g in solution.groups]
     bound = attribute_upper_bound(problem, sizes)
-    # Random valid assignment: same sizes and same meeting slots, people of
-    # each slot dealt at random into that slot's groups.
-    random_value = _random_valid(problem, solution, rng)
+    # Random valid assignment: the engine's starting grouping (zero search
+    # iterations) deals people at random among the groups they may join,
+    # without looking at attributes.
+    random_value = solve(problem, seed=args.seed + 1, max_iterations=0).objective
     solver_share = solution.objective / bound
     random_share = random_value / bound
     closed = (solution.objective - random_value) / (bound - random_value)
@@ -231,40 +229,7 @@ def scale(args: argparse.Namespace) -> int:
     print(f"solver  {solution.objective:.0f}  = {100 * solver_share:.3f} % of bound")
     print(f"random  {random_value:.0f}  = {100 * random_share:.3f} % of bound")
     print(f"(solver - random) / (bound - random) = {100 * closed:.2f} %")
-    _ = check_grouping, objective, GroupBounds
     return 0
-
-
-def _random_valid(problem, solution, rng) -> float:  # type: ignore[no-untyped-def]
-    from cercles.grouping import check_grouping, objective
-
-    slots = solution.certificate.shared_slots
-    by_slot: dict[object, list[int]] = {}
-    for k, s in enumerate(slots):
-        by_slot.setdefault(s, []).append(k)
-    placed = {p for g in solution.groups for p in g}
-    lookup = {p.id: p for p in problem.people}
-    groups: list[list[str]] = [[] for _ in solution.groups]
-    # Deal the placed people into groups whose slot they can attend, keeping
-    # the solver's sizes: shuffle each slot's pool (people sorted by how few
-    # slots they have, so that the constrained ones are served first).
-    order = sorted(placed, key=lambda p: (len(lookup[p].slots or ()), rng.random()))
-    room = [len(g) for g in solution.groups]
-    for person in order:
-        options = [
-            k
-            for s, ks in by_slot.items()
-            if s is None or s in (lookup[person].slots or {s})
-            for k in ks
-            if room[k] > 0
-        ]
-        k = options[int(rng.integers(len(options)))]
-        groups[k].append(person)
-        room[k] -= 1
-    certificate = check_grouping(problem, groups, [u.person for u in solution.unplaced])
-    if not certificate.holds:
-        raise RuntimeError("random assignment is not valid")
-    return objective(problem, groups)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

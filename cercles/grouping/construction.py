@@ -19,9 +19,11 @@ def conflict_lists(prepared: Prepared) -> list[list[int]]:
 
 
 def construct(
-    prepared: Prepared, rng: np.random.Generator
+    prepared: Prepared, rng: np.random.Generator, shuffle: bool = False
 ) -> tuple[IntArray, dict[int, UnplacedReason]]:
     """Place units greedily, most constrained first, filling minimums first.
+
+    With ``shuffle`` the units come in a random order instead (restarts).
 
     Returns unit → group (-1 = unplaced) and the reason for each unplaced unit.
     Raises :class:`InfeasibleProblem` when a group cannot reach its minimum.
@@ -63,6 +65,8 @@ def construct(
     flexibility = allowed[free].sum(axis=1)
     links = np.array([len(partners[int(u)]) for u in free], dtype=np.int64)
     order = free[np.lexsort((noise, -weight[free], -links, flexibility))]
+    if shuffle:
+        order = free[rng.permutation(len(free))]
     for unit in order:
         ok, reason = options(int(unit))
         if reason is not None:
@@ -144,14 +148,16 @@ def _fill_minimums(
         if len(short) == 0:
             return
         group = int(short[0])
+        # Unplaced units first, then units whose group can spare them.
         candidates = [u for u in reasons if u not in prepared.excluded]
-        candidates += [
-            int(u)
-            for u in np.flatnonzero(
-                (assignment >= 0) & (prepared.fixed < 0) & (assignment != group)
-            )
-            if sizes[assignment[u]] - weight[u] >= lower[assignment[u]]
-        ]
+        spare = (
+            (assignment >= 0)
+            & (prepared.fixed < 0)
+            & (assignment != group)
+            & allowed[:, group]
+            & (sizes[assignment] - weight >= lower[assignment])
+        )
+        candidates += [int(u) for u in np.flatnonzero(spare)]
         for unit in candidates:
             if (
                 allowed[unit, group]

@@ -15,6 +15,7 @@ Gallego et al. 2013).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,7 @@ class DenseTabu:
         blocked[:, ~movable] = True
         self.blocked = blocked if blocked.any() else None
         self.links: FloatMatrix | None = None
+        self.pairs = conflicts
         if len(conflicts):
             links = np.zeros((self.units, self.units), dtype=np.float64)
             links[conflicts[:, 0], conflicts[:, 1]] = 1.0
@@ -151,6 +153,36 @@ class DenseTabu:
             enter_ok = self.sizes[:, None] + self.weight[None, :] <= self.upper[:, None]
             moves = np.where(enter_ok & leave_ok[None, :], enter, _NEG)
         return enter, moves
+
+    def partner_swaps(self) -> tuple[FloatMatrix, IntArray, IntArray]:
+        """Gains of swapping two cannot-linked units of different groups.
+
+        ``gains()`` forbids a unit to enter a group holding a partner; swapping
+        the two partners themselves is still legal when each is the other's
+        only partner there, and is priced here (-inf where illegal).
+        """
+        u, v = self.pairs[:, 0], self.pairs[:, 1]
+        a, b = self.p[u], self.p[v]
+        assert self.conflict is not None
+        legal = (a != b) & (self.conflict[b, u] == 1) & (self.conflict[a, v] == 1)
+        legal &= self.movable[u] & self.movable[v]
+        if self.blocked is not None:
+            legal &= ~self.blocked[b, u] & ~self.blocked[a, v]
+        shift = self.weight[v] - self.weight[u]
+        legal &= (self.sizes[a] + shift >= self.lower[a]) & (
+            self.sizes[a] + shift <= self.upper[a]
+        )
+        legal &= (self.sizes[b] - shift >= self.lower[b]) & (
+            self.sizes[b] - shift <= self.upper[b]
+        )
+        gains = (
+            self.gain[b, u]
+            - self.gain[a, u]
+            + self.gain[a, v]
+            - self.gain[b, v]
+            - self.double[u, v]
+        )
+        return np.where(legal, gains, _NEG), u, v
 
     def swap_rows(self, enter: FloatMatrix, rows: IntArray) -> FloatMatrix:
         """Swap gains for a few units (rows × unit), without buffers."""
@@ -241,6 +273,7 @@ class TabuSettings:
     stall: int
     strength_min: int
     strength_max: int
+    fresh_every: int = 2
 
     @classmethod
     def for_size(cls, units: int) -> TabuSettings:
@@ -248,7 +281,7 @@ class TabuSettings:
         return cls(
             tenure_min=max(2, units // 20),
             tenure_max=max(4, (3 * units) // 20),
-            stall=max(100, 3 * units),
+            stall=max(50, 3 * units),
             strength_min=max(2, units // 20),
             strength_max=max(4, units // 8),
         )
@@ -259,6 +292,7 @@ def iterated_tabu(
     limits: Limits,
     offset: float,
     settings: TabuSettings,
+    restart: Callable[[], IntArray | None] | None = None,
 ) -> DenseResult:
     """Run the iterated tabu search until a limit stops it.
 
@@ -274,12 +308,17 @@ def iterated_tabu(
     since = 0
     tabu = np.zeros((state.groups, state.units), dtype=np.int64)
     iterations = 0
+    restarts = 0
     while True:
         reason = limits.stop_reason(iterations, best + offset)
         if reason is not None:
             break
         if since >= settings.stall:
-            state.reset(best_p)
+            restarts += 1
+            fresh = None
+            if restart is not None and restarts % settings.fresh_every == 0:
+                fresh = restart()
+            state.reset(best_p if fresh is None else fresh)
             strength = int(
                 rng.integers(settings.strength_min, settings.strength_max + 1)
             )
@@ -308,11 +347,26 @@ def iterated_tabu(
                     aspired = (float(sub[g, r]), 0, g, int(rows[r]))
             if aspired[0] > choice[0] and state.value + aspired[0] > best + 1e-9:
                 choice = aspired
+        if state.conflict is not None:
+            gains, us, vs = state.partner_swaps()
+            banned = (tabu[state.p[vs], us] > iterations) | (
+                tabu[state.p[us], vs] > iterations
+            )
+            banned &= state.value + gains <= best + 1e-9
+            gains = np.where(banned, _NEG, gains)
+            k = int(gains.argmax())
+            if gains[k] > choice[0]:
+                choice = (float(gains[k]), 1, int(us[k]), int(vs[k]))
         if choice[0] == _NEG:
-            if not len(rows):
+            if len(rows):
+                since += 1
+            elif restart is not None:
+                since = settings.stall
+                restarts = settings.fresh_every - 1
+            else:
+                # Nothing can change: more iterations would find nothing.
                 reason = StopReason.ITERATIONS
                 break
-            since += 1
             continue
         delta, kind, first, second = choice
         tenure = int(rng.integers(settings.tenure_min, settings.tenure_max + 1))

@@ -36,18 +36,30 @@ class RoundSearch:
         self.prepared = prepared
         self.p = assignment.copy()
         self.units, self.groups = prepared.units, prepared.groups
-        columns = len(prepared.column_weight)
-        profile = np.zeros((self.units, columns), dtype=np.float64)
+        # Each unit is described by the value columns of its members (padded
+        # with a dummy column of weight 0), so that pricing reads a handful of
+        # counts instead of a row over every value.
+        codes = prepared.codes
+        dummy = len(prepared.column_weight)
+        width = max(len(m) for m in prepared.members) * codes.shape[1]
+        unit_codes = np.full((self.units, width), dummy, dtype=np.int64)
         for unit, inside in enumerate(prepared.members):
-            for code_row in prepared.codes[inside]:
-                profile[unit, code_row] += 1.0
+            row = codes[inside].ravel()
+            unit_codes[unit, : len(row)] = row
+        self.unit_codes = unit_codes
+        column_weight = np.append(prepared.column_weight, 0.0)
+        self.code_weight = column_weight[unit_codes]
+        profile = np.zeros((self.units, dummy + 1), dtype=np.float64)
+        np.add.at(profile, (np.arange(self.units)[:, None], unit_codes), 1.0)
+        profile[:, dummy] = 0.0
         self.profile = profile
-        self.weighted = profile * prepared.column_weight[None, :]
+        self.column_weight = column_weight
         self.total = prepared.total_weight
         self.weight = prepared.weight.astype(np.float64)
         self.intra = (
-            self.total * self.weight**2 - (self.weighted * profile).sum(axis=1)
+            self.total * self.weight**2 - (profile**2 * column_weight).sum(axis=1)
         ) / 2.0
+        columns = dummy + 1
         self.counts = np.zeros((self.groups, columns), dtype=np.float64)
         placed = self.p >= 0
         np.add.at(self.counts, self.p[placed], profile[placed])
@@ -64,13 +76,14 @@ class RoundSearch:
         """Objective from the counts (excluding nothing: exact)."""
         same = (self.counts**2 - self.counts) / 2.0
         pairs = self.sizes * (self.sizes - 1) / 2.0
-        column_weight = self.prepared.column_weight
-        assert column_weight is not None
-        return float(self.total * pairs.sum() - (same * column_weight).sum())
+        return float(self.total * pairs.sum() - (same * self.column_weight).sum())
 
     def _to_group(self, units: IntArray, groups: IntArray) -> FloatMatrix:
         """Sum of distances from each unit's members to each group's members."""
-        matches = np.einsum("...c,...c->...", self.weighted[units], self.counts[groups])
+        codes = self.unit_codes[units]
+        matches = (self.code_weight[units] * self.counts[groups[..., None], codes]).sum(
+            axis=-1
+        )
         return self.total * self.weight[units] * self.sizes[groups] - matches
 
     def _members(self) -> IntArray:
@@ -118,7 +131,11 @@ class RoundSearch:
         b_enter = self._to_group(b_safe, np.broadcast_to(fa, b_safe.shape))
         a_ok = a_real & ~self._blocked(a_safe, np.broadcast_to(fb, a_safe.shape))
         b_ok = b_real & ~self._blocked(b_safe, np.broadcast_to(fa, b_safe.shape))
-        cross = np.einsum("psc,ptc->pst", self.weighted[a_safe], self.profile[b_safe])
+        a_codes = self.unit_codes[a_safe][:, :, None, :]
+        cross = (
+            self.code_weight[a_safe][:, :, None, :]
+            * self.profile[b_safe[:, None, :, None], a_codes]
+        ).sum(axis=-1)
         between = (
             self.total
             * self.weight[a_safe][:, :, None]

@@ -9,7 +9,7 @@ import numpy as np
 from cercles.grouping.checking import check_grouping
 from cercles.grouping.construction import construct
 from cercles.grouping.dense import DenseTabu, TabuSettings, iterated_tabu
-from cercles.grouping.exceptions import ErrorCode, InvalidProblem
+from cercles.grouping.exceptions import ErrorCode, InfeasibleProblem, InvalidProblem
 from cercles.grouping.model import (
     Problem,
     ProgressCallback,
@@ -155,7 +155,19 @@ def _dense(
         rng=rng,
     )
     settings = TabuSettings.for_size(len(placed))
-    result = iterated_tabu(state, limits, float(intra.sum()), settings)
+    reasons = set(np.flatnonzero(assignment < 0).tolist())
+
+    def restart() -> IntArray | None:
+        try:
+            fresh, left_out = construct(prepared, rng, shuffle=True)
+        except InfeasibleProblem:
+            return None
+        if set(left_out) != reasons:
+            return None
+        return fresh[placed]
+
+    restarter = restart if (prepared.weight[placed] > 1).any() else None
+    result = iterated_tabu(state, limits, float(intra.sum()), settings, restarter)
     full = assignment.copy()
     full[placed] = result.assignment
     return full, result.iterations, result.stop_reason
