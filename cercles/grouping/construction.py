@@ -60,11 +60,11 @@ def construct(
     target = most_pairs_sizes(lower, upper, placeable)
     free = np.flatnonzero(prepared.fixed < 0)
     free = np.array([u for u in free if int(u) not in reasons], dtype=np.int64)
-    # Most constrained first: fewest allowed groups, most partners, largest.
+    # Most constrained first: fewest allowed groups, largest, most partners.
     noise = rng.random(len(free))
     flexibility = allowed[free].sum(axis=1)
     links = np.array([len(partners[int(u)]) for u in free], dtype=np.int64)
-    order = free[np.lexsort((noise, -weight[free], -links, flexibility))]
+    order = free[np.lexsort((noise, -links, -weight[free], flexibility))]
     if shuffle:
         order = free[rng.permutation(len(free))]
     for unit in order:

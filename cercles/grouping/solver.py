@@ -16,6 +16,7 @@ from cercles.grouping.model import (
     Solution,
     StopReason,
     UnplacedPerson,
+    UnplacedReason,
 )
 from cercles.grouping.objective import objective
 from cercles.grouping.preparation import (
@@ -32,6 +33,13 @@ DENSE_LIMIT = 1500
 """Above this many units in attribute mode, the matrix-free solver is used."""
 
 UNLIMITED = 2**62
+
+RETRIES = 20
+"""Shuffled constructions tried when the first one leaves people out."""
+
+
+def _left_out(prepared: Prepared, reasons: dict[int, UnplacedReason]) -> int:
+    return sum(int(prepared.weight[unit]) for unit in reasons)
 
 
 def solve(
@@ -84,6 +92,15 @@ def solve(
     prepared = prepare(problem)
     rng = np.random.default_rng(seed)
     assignment, reasons = construct(prepared, rng)
+    for _ in range(RETRIES if len(reasons) > len(prepared.excluded) else 0):
+        # Someone was left out for lack of room or because of cannot-links:
+        # other orders of placement may fit everyone.
+        try:
+            other, other_reasons = construct(prepared, rng, shuffle=True)
+        except InfeasibleProblem:
+            continue
+        if _left_out(prepared, other_reasons) < _left_out(prepared, reasons):
+            assignment, reasons = other, other_reasons
     placed = np.flatnonzero(assignment >= 0)
     if problem.distances is not None or len(placed) <= DENSE_LIMIT:
         assignment, iterations, stop = _dense(
