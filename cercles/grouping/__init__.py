@@ -53,7 +53,7 @@ if TYPE_CHECKING:
         ViolationCode,
         groups_for_target,
     )
-    from cercles.grouping.objective import attribute_upper_bound, objective
+    from cercles.grouping.scoring import attribute_upper_bound, objective
     from cercles.grouping.solver import solve
 
 _HOMES = {
@@ -79,8 +79,8 @@ _HOMES = {
     "Violation": "model",
     "ViolationCode": "model",
     "groups_for_target": "model",
-    "attribute_upper_bound": "objective",
-    "objective": "objective",
+    "attribute_upper_bound": "scoring",
+    "objective": "scoring",
     "solve": "solver",
 }
 

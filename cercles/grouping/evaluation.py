@@ -225,8 +225,8 @@ class GroupingEvaluator:
         delta = (
             self._gain(i, b) - self._gain(i, a) + self._gain(j, a) - self._gain(j, b)
         )
-        if a is not None and b is not None:
-            delta -= 2.0 * self._distance(i, j)
+        # Each one joins the other's group without the other in it.
+        delta -= self._distance(i, j) * ((a is not None) + (b is not None))
         return self._effect(delta, {first: b, second: a})
 
     def apply_move(self, person: str, group: int | None) -> Effect:

@@ -132,7 +132,7 @@ def prepare(problem: Problem) -> Prepared:
             f"{n} people cannot fill a group of at least {int(lower.min())}",
             people=n,
         )
-    if not lower.sum() <= n <= upper.sum():
+    if n < lower.sum() or _placeable(problem, members, weight) > upper.sum():
         raise _infeasible(
             ErrorCode.BOUNDS_CANNOT_FIT,
             f"{n} people cannot be split into groups whose sizes sum to "
@@ -172,6 +172,18 @@ def prepare(problem: Problem) -> Prepared:
         codes=codes,
         column_weight=column_weight,
         total_weight=total,
+    )
+
+
+def _placeable(problem: Problem, members: list[IntArray], weight: IntArray) -> int:
+    """People who could join some group (an empty slot list cannot)."""
+    if not problem.require_shared_slot:
+        return int(weight.sum())
+    cannot = [p.slots is not None and not p.slots for p in problem.people]
+    return sum(
+        int(weight[u])
+        for u, inside in enumerate(members)
+        if not any(cannot[i] for i in inside)
     )
 
 

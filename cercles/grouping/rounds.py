@@ -234,6 +234,9 @@ class RoundSearch:
         """Rounds until a limit stops the run; returns the best assignment."""
         best, best_p = self.value, self.p.copy()
         rounds = 0
+        if self.groups < 2 or not self.movable.any():
+            # Nothing can change: more rounds would find nothing.
+            return best_p, rounds, StopReason.ITERATIONS
         cycle = 400
         start_temperature = 0.05 * self.total
         while True:

@@ -18,7 +18,7 @@ from cercles.grouping.model import (
     UnplacedPerson,
     UnplacedReason,
 )
-from cercles.grouping.objective import objective
+from cercles.grouping.scoring import objective
 from cercles.grouping.preparation import (
     IntArray,
     Prepared,
