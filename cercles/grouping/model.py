@@ -205,8 +205,7 @@ def _validate(problem: Problem) -> None:
     n = len(problem.people)
     ids = [person.id for person in problem.people]
     if len(set(ids)) != n:
-        seen: set[str] = set()
-        repeated = sorted({i for i in ids if i in seen or seen.add(i)})
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
         raise _fail(
             ErrorCode.DUPLICATE_PERSON, f"repeated ids: {repeated}", people=repeated
         )

@@ -71,12 +71,12 @@ def _units(problem: Problem) -> tuple[IntArray, list[IntArray]]:
     unit_ids: dict[int, int] = {}
     unit_of = np.empty(problem.size, dtype=np.int64)
     members: list[list[int]] = []
-    for person, r in enumerate(roots):
+    for position, r in enumerate(roots):
         if r not in unit_ids:
             unit_ids[r] = len(members)
             members.append([])
-        unit_of[person] = unit_ids[r]
-        members[unit_ids[r]].append(person)
+        unit_of[position] = unit_ids[r]
+        members[unit_ids[r]].append(position)
     return unit_of, [np.array(m, dtype=np.int64) for m in members]
 
 
@@ -147,8 +147,8 @@ def prepare(problem: Problem) -> Prepared:
     excluded: dict[int, UnplacedReason] = {}
     if problem.require_shared_slot:
         allowed, group_slots = _slots(problem, members, weight, fixed, ids)
-        for unit in np.flatnonzero(~allowed.any(axis=1)):
-            excluded[int(unit)] = UnplacedReason.NO_SHARED_SLOT
+        for nowhere in np.flatnonzero(~allowed.any(axis=1)):
+            excluded[int(nowhere)] = UnplacedReason.NO_SHARED_SLOT
         placeable = n - sum(int(weight[u]) for u in excluded)
         if placeable < lower.sum():
             raise _infeasible(
@@ -274,9 +274,9 @@ def _slots(
             slot = int(np.argmax(np.where(candidates, demand, -np.inf)))
             chosen[group] = slot
             demand[slot] -= mean_size
-    for group in np.flatnonzero(chosen < 0):
+    for unset in np.flatnonzero(chosen < 0):
         slot = int(np.argmax(demand))
-        chosen[group] = slot
+        chosen[unset] = slot
         demand[slot] -= mean_size
     allowed = available[:, chosen]
     return allowed, [every[int(s)] for s in chosen]

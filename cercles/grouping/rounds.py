@@ -81,9 +81,9 @@ class RoundSearch:
     def _to_group(self, units: IntArray, groups: IntArray) -> FloatMatrix:
         """Sum of distances from each unit's members to each group's members."""
         codes = self.unit_codes[units]
-        matches = (self.code_weight[units] * self.counts[groups[..., None], codes]).sum(
-            axis=-1
-        )
+        matches: FloatMatrix = (
+            self.code_weight[units] * self.counts[groups[..., None], codes]
+        ).sum(axis=-1)
         return self.total * self.weight[units] * self.sizes[groups] - matches
 
     def _members(self) -> IntArray:

@@ -18,7 +18,6 @@ from cercles.grouping.model import (
     UnplacedPerson,
     UnplacedReason,
 )
-from cercles.grouping.scoring import objective
 from cercles.grouping.preparation import (
     IntArray,
     Prepared,
@@ -27,6 +26,7 @@ from cercles.grouping.preparation import (
     unit_distances,
 )
 from cercles.grouping.rounds import RoundSearch
+from cercles.grouping.scoring import objective
 from cercles.grouping.search import Limits
 
 DENSE_LIMIT = 1500
