@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+from cercles.grouping.exceptions import ErrorCode, InvalidProblem
 from cercles.grouping.model import (
     Certificate,
     Person,
@@ -101,13 +102,17 @@ def check_grouping(
 ) -> Certificate:
     """Check every hard constraint; return a certificate (``holds`` or not).
 
+    Raises :class:`InvalidProblem` when the number of groups is wrong.
+
     People neither in a group nor in ``unplaced`` are reported missing; a lock
     counts as broken when its person is unplaced.
     """
     violations: list[Violation] = []
     if len(groups) != len(problem.groups):
-        raise ValueError(
-            f"{len(groups)} groups given, the problem has {len(problem.groups)}"
+        raise InvalidProblem(
+            ErrorCode.UNKNOWN_GROUP,
+            f"{len(groups)} groups given, the problem has {len(problem.groups)}",
+            {"groups": len(groups)},
         )
     index = ProblemIndex(problem)
     where: dict[str, int] = {}
