@@ -276,14 +276,20 @@ class TabuSettings:
     fresh_every: int = 2
 
     @classmethod
-    def for_size(cls, units: int) -> TabuSettings:
-        """Settings scaled to the number of units (tuned on MDGPLIB n = 60-240)."""
+    def for_size(cls, units: int, groups: int) -> TabuSettings:
+        """Settings scaled to the instance (tuned on MDGPLIB n = 30-240).
+
+        The tenure follows the mean group size (how long a unit stays away
+        from the group it left); restarts come after ``6 n`` idle iterations
+        and perturb 10-25 % of the units.
+        """
+        mean_size = units / max(groups, 1)
         return cls(
-            tenure_min=max(2, units // 20),
-            tenure_max=max(4, (3 * units) // 20),
-            stall=max(50, 3 * units),
-            strength_min=max(2, units // 20),
-            strength_max=max(4, units // 8),
+            tenure_min=max(2, round(0.4 * mean_size)),
+            tenure_max=max(4, round(1.2 * mean_size)),
+            stall=max(50, 6 * units),
+            strength_min=max(2, units // 10),
+            strength_max=max(4, units // 4),
         )
 
 

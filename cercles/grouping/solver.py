@@ -171,7 +171,7 @@ def _dense(
         assignment=assignment[placed],
         rng=rng,
     )
-    settings = TabuSettings.for_size(len(placed))
+    settings = TabuSettings.for_size(len(placed), prepared.groups)
     reasons = set(np.flatnonzero(assignment < 0).tolist())
 
     def restart() -> IntArray | None:
