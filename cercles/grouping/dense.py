@@ -313,6 +313,7 @@ def iterated_tabu(
     phase_best = state.value
     since = 0
     tabu = np.zeros((state.groups, state.units), dtype=np.int64)
+    phase_p = state.p.copy()
     iterations = 0
     restarts = 0
     while True:
@@ -324,7 +325,11 @@ def iterated_tabu(
             fresh = None
             if restart is not None and restarts % settings.fresh_every == 0:
                 fresh = restart()
-            state.reset(best_p if fresh is None else fresh)
+            if fresh is None:
+                # Half the time from the best grouping (intensify), half the
+                # time from where this phase got (a walk between optima).
+                fresh = phase_p if rng.random() < 0.5 else best_p
+            state.reset(fresh)
             strength = int(
                 rng.integers(settings.strength_min, settings.strength_max + 1)
             )
@@ -385,6 +390,7 @@ def iterated_tabu(
             state.apply_swap(first, second, delta)
         if state.value > phase_best + 1e-9:
             phase_best = state.value
+            phase_p = state.p.copy()
             since = 0
         else:
             since += 1
