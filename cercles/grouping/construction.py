@@ -45,9 +45,8 @@ def construct(
     reasons = dict(prepared.excluded)
 
     def options(unit: int) -> tuple[np.ndarray, UnplacedReason | None]:
+        # Units that may join no group at all were excluded by preparation.
         ok = allowed[unit].copy()
-        if not ok.any():
-            return ok, UnplacedReason.NO_SHARED_SLOT
         for other in partners[unit]:
             if assignment[other] >= 0:
                 ok[assignment[other]] = False

@@ -63,3 +63,35 @@ def test_construction_paths_for_unplaced_people_and_odd_bounds() -> None:
     solution = solve(problem, seed=0, max_iterations=10)
     assert solution.certificate.holds
     assert [u.reason for u in solution.unplaced] in (["NO_ROOM"], ["CANNOT_LINK"])
+
+
+def test_minimums_are_filled_from_left_out_people_then_from_spare_groups() -> None:
+    import numpy as np
+
+    from cercles.grouping.construction import _fill_minimums
+    from cercles.grouping.model import UnplacedReason
+    from cercles.grouping.preparation import Prepared
+
+    prepared = Prepared(
+        members=[np.array([k]) for k in range(5)],
+        weight=np.ones(5, dtype=np.int64),
+        lower=np.array([3, 1]),
+        upper=np.array([3, 3]),
+        fixed=np.full(5, -1, dtype=np.int64),
+        allowed=None,
+        conflicts=np.zeros((0, 2), dtype=np.int64),
+        group_slots=[None, None],
+        excluded={},
+        codes=None,
+        column_weight=None,
+        total_weight=0.0,
+    )
+    assignment = np.array([0, 1, 1, 1, -1])
+    sizes = np.array([1, 3])
+    reasons = {4: UnplacedReason.NO_ROOM}
+    allowed = np.ones((5, 2), dtype=bool)
+    _fill_minimums(
+        prepared, assignment, sizes, reasons, allowed, [[] for _ in range(5)]
+    )
+    assert list(sizes) == [3, 2] and reasons == {}
+    assert assignment[4] == 0 and (assignment == 0).sum() == 3

@@ -134,3 +134,19 @@ def test_answer_check_rejects_wrong_groups() -> None:
         verify_groups(instance, [[0, 1], [1, 3]])
     with pytest.raises(AssertionError):
         verify_groups(instance, [[0, 1, 2], [3]])
+
+
+def test_main_module_in_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runpy
+
+    path = tmp_path / "ss.txt"
+    path.write_text(instance_text(6, [(3, 3), (3, 3)], "ss"))
+    monkeypatch.setattr(
+        sys, "argv", ["grouping", "solve", str(path), "--iterations", "5"]
+    )
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_module("cercles.grouping", run_name="__main__")
+    assert stop.value.code == 0
+    assert json.loads(capsys.readouterr().out)["iterations"] == 5

@@ -63,7 +63,7 @@ def test_round_search_closes_most_of_the_gap_to_the_bound() -> None:
     problem = skewed(400, 3)
     with mock.patch("cercles.grouping.solver.DENSE_LIMIT", 0):
         start = solve(problem, seed=1, max_iterations=0)
-        solution = solve(problem, seed=1, max_iterations=150)
+        solution = solve(problem, seed=1, max_iterations=250)
     bound = attribute_upper_bound(problem, [len(g) for g in solution.groups])
     assert solution.certificate.holds and not solution.unplaced
     closed = (solution.objective - start.objective) / (bound - start.objective)
