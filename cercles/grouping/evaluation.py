@@ -9,7 +9,8 @@ coordinator drags a person.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,30 @@ class Effect:
     delta: float
     breaks: tuple[Violation, ...]
     repairs: tuple[Violation, ...]
+
+
+class _Overlay(Mapping[str, int]):
+    """Placement after a few changes, without copying the whole placement."""
+
+    def __init__(self, base: Mapping[str, int], changes: dict[str, int | None]) -> None:
+        self._base = base
+        self._changes = changes
+
+    def __getitem__(self, person: str) -> int:
+        if person in self._changes:
+            group = self._changes[person]
+            if group is None:
+                raise KeyError(person)
+            return group
+        return self._base[person]
+
+    def __iter__(self) -> Iterator[str]:
+        placed = (p for p in self._base if p not in self._changes)
+        moved = (p for p, g in self._changes.items() if g is not None)
+        return itertools.chain(placed, moved)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _key(violation: Violation) -> tuple[object, ...]:
@@ -179,12 +204,7 @@ class GroupingEvaluator:
                     touched.add(self._where[partner])
         before: list[Violation] = []
         after: list[Violation] = []
-        where_after: dict[str, int] = dict(self._where)
-        for person, group in changes.items():
-            if group is None:
-                where_after.pop(person, None)
-            else:
-                where_after[person] = group
+        where_after = _Overlay(self._where, changes)
         for group in sorted(touched):
             members = self._members[group]
             before += self._index.group_violations(group, members, self._where)

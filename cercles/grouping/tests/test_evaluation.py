@@ -124,3 +124,11 @@ def test_unplaced_people_and_bad_input() -> None:
     with pytest.raises(InvalidProblem) as error:
         GroupingEvaluator(problem, [[]])
     assert error.value.code == "UNKNOWN_GROUP"
+
+
+def test_overlay_reads_like_the_placement_after_the_change() -> None:
+    from cercles.grouping.evaluation import _Overlay
+
+    overlay = _Overlay({"a": 1, "b": 2}, {"a": None, "c": 3})
+    assert dict(overlay) == {"b": 2, "c": 3} and len(overlay) == 2
+    assert overlay.get("a") is None and overlay["c"] == 3
