@@ -71,7 +71,7 @@ def small_problems(draw: st.DrawFn) -> Problem:
     )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
 @given(small_problems())
 def test_solver_matches_exhaustive_optimum(problem: Problem) -> None:
     best = exhaustive(problem)
@@ -94,7 +94,7 @@ def test_solver_matches_exhaustive_optimum(problem: Problem) -> None:
         assert solution.objective == pytest.approx(best, abs=1e-6)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
 @given(small_problems())
 def test_optimum_with_cannot_links_and_locks(problem: Problem) -> None:
     plain = Problem(

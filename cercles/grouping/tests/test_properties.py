@@ -18,7 +18,11 @@ from cercles.grouping import (
 from cercles.grouping.tests.strategies import problems
 
 PROPERTY = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -56,7 +60,7 @@ def test_same_seed_and_iterations_give_the_same_result(problem: Problem) -> None
     assert replay.groups == first.groups
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(problems(max_people=12, constraints=False))
 def test_cancel_stops_at_a_replayable_iteration(problem: Problem) -> None:
     seen: list[Progress] = []
@@ -78,3 +82,13 @@ def test_cancel_stops_at_a_replayable_iteration(problem: Problem) -> None:
         assert seen[-1].best_objective <= solution.objective + 1e-6
     replay = solve(problem, seed=2, max_iterations=solution.iterations)
     assert replay.groups == solution.groups
+
+
+def test_a_run_stopped_by_the_clock_replays_from_its_iteration_count() -> None:
+    from cercles.grouping.tests.test_rounds import skewed
+
+    problem = skewed(60, 9)
+    timed = solve(problem, seed=8, seconds=0.05, max_iterations=10**9)
+    replay = solve(problem, seed=8, max_iterations=timed.iterations)
+    assert replay.groups == timed.groups
+    assert replay.objective == timed.objective

@@ -20,7 +20,13 @@ from cercles.grouping import (
 from cercles.grouping.tests.strategies import problems
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(problems(matrix=False))
 def test_round_search_keeps_every_constraint(problem: Problem) -> None:
     with mock.patch("cercles.grouping.solver.DENSE_LIMIT", 0):
