@@ -68,6 +68,7 @@ class DenseTabu:
         self.upper = upper
         self.movable = movable
         self.uniform = bool(np.all(weight == weight[0])) if self.units else True
+        self.heavy = np.flatnonzero(weight != 1)
         # Static "v may not enter g" mask, group-major like the gain table.
         blocked = np.zeros((self.groups, self.units), dtype=bool)
         if allowed is not None:
@@ -189,7 +190,7 @@ class DenseTabu:
         swaps = enter[self.p[rows]] + enter.T[rows][:, self.p]
         swaps -= self.double[rows]
         if not self.uniform:
-            swaps[~self._swap_sizes_ok()[rows]] = _NEG
+            swaps[~self._swap_sizes_ok(rows)] = _NEG
         return swaps
 
     def swaps_from(self, enter: FloatMatrix) -> FloatMatrix:
@@ -201,16 +202,27 @@ class DenseTabu:
         np.add(gathered, gathered.T, out=swaps)
         np.subtract(swaps, self.double, out=swaps)
         if not self.uniform:
-            swaps[~self._swap_sizes_ok()] = _NEG
+            # Only swaps involving a must-link unit can change sizes.
+            heavy = self.heavy
+            ok = self._swap_sizes_ok(heavy)
+            swaps[heavy] = np.where(ok, swaps[heavy], _NEG)
+            swaps[:, heavy] = np.where(ok.T, swaps[:, heavy], _NEG)
         return swaps
 
-    def _swap_sizes_ok(self) -> BoolArray:
-        shift = self.weight[None, :] - self.weight[:, None]
-        size = self.sizes[self.p][:, None]
-        low = self.lower[self.p][:, None]
-        high = self.upper[self.p][:, None]
-        first = (size + shift >= low) & (size + shift <= high)
-        return first & first.T
+    def _swap_sizes_ok(self, rows: IntArray) -> BoolArray:
+        """Whether swapping each unit of ``rows`` with each unit keeps sizes legal.
+
+        The condition is symmetric in the two units.
+        """
+        shift = self.weight[None, :] - self.weight[rows][:, None]
+        mine = self.p[rows][:, None]
+        size = self.sizes[mine] + shift
+        first = (size >= self.lower[mine]) & (size <= self.upper[mine])
+        other = self.sizes[self.p][None, :] - shift
+        second = (other >= self.lower[self.p][None, :]) & (
+            other <= self.upper[self.p][None, :]
+        )
+        return first & second
 
     def random_step(self) -> None:
         """One random feasible swap or move (perturbation)."""

@@ -29,8 +29,13 @@ from cercles.grouping.rounds import RoundSearch
 from cercles.grouping.scoring import objective
 from cercles.grouping.search import Limits
 
-DENSE_LIMIT = 1500
-"""Above this many units in attribute mode, the matrix-free solver is used."""
+DENSE_LIMIT = 300
+"""Above this many units in attribute mode, the matrix-free solver is used.
+
+Measured (10 s runs, 8 attributes): the tabu search is ahead at 180 people
+(98.6 % of the bound against 98.2 %), the round search at 360 (98.46 % against
+98.37 %) and 600 (98.38 % against 98.12 %).
+"""
 
 UNLIMITED = 2**62
 
