@@ -1,4 +1,4 @@
-"""Small instances (n <= 10) solved to optimality by exhaustive search."""
+"""Small instances (n <= 12) solved to optimality by exhaustive search."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def exhaustive(problem: Problem) -> float | None:
 @st.composite
 def small_problems(draw: st.DrawFn) -> Problem:
     m = draw(st.integers(1, 3))
-    n = draw(st.integers(max(2, m), 10 if m < 3 else 9))
+    n = draw(st.integers(max(2, m), 12 if m < 3 else 9))
     bounds = []
     for _ in range(m):
         low = draw(st.integers(0, n // m))
