@@ -59,9 +59,7 @@ def _check(path: Path, groups: list[list[int]]) -> float:
     total = 0.0
     for group, (low, high) in zip(groups, bounds, strict=True):
         if not low <= len(group) <= high:
-            raise ValueError(
-                f"{path.name}: group size {len(group)} not in {low}..{high}"
-            )
+            raise ValueError(f"{path.name}: group size {len(group)} not in {low}..{high}")
         for a in range(len(group)):
             for b in range(a + 1, len(group)):
                 i, j = sorted((group[a], group[b]))
@@ -107,9 +105,7 @@ def mdgp(args: argparse.Namespace) -> int:
     chosen = []
     for path in files:
         n = int(path.name.split("_n")[1][:3])
-        if (sizes is None or n in sizes) and (
-            args.only is None or args.only in path.name
-        ):
+        if (sizes is None or n in sizes) and (args.only is None or args.only in path.name):
             chosen.append((n, path))
     chosen.sort(key=lambda item: (-item[0], item[1].name))
 
@@ -134,16 +130,11 @@ def mdgp(args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(one, chosen))
     results.sort(key=lambda r: (r[0], r[1]))
-    print(
-        f"{'instance':<22} {'objective':>12} {'best known':>12} {'gap %':>7} "
-        f"{'seconds':>7} {'iterations':>10}"
-    )
+    print(f"{'instance':<22} {'objective':>12} {'best known':>12} {'gap %':>7} {'seconds':>7} {'iterations':>10}")
     by_size: dict[int, list[tuple[float, float]]] = {}
     for n, name, value, known, seconds, iterations in results:
         gap = None if known is None else 100.0 * (known - value) / known
-        by_size.setdefault(n, []).append(
-            (gap if gap is not None else float("nan"), seconds)
-        )
+        by_size.setdefault(n, []).append((gap if gap is not None else float("nan"), seconds))
         shown = "-" if gap is None else f"{gap:7.3f}"
         print(
             f"{name:<22} {value:12.3f} {known if known is not None else '-':>12} "

@@ -57,9 +57,7 @@ class ProblemIndex:
             return True, None
         return bool(common), min(common) if common else None
 
-    def group_violations(
-        self, group: int, members: Sequence[str], where: Mapping[str, int]
-    ) -> list[Violation]:
+    def group_violations(self, group: int, members: Sequence[str], where: Mapping[str, int]) -> list[Violation]:
         """Violations that concern one group (sizes, links, locks, slot).
 
         ``where`` maps every placed person to its group.
@@ -67,13 +65,9 @@ class ProblemIndex:
         found: list[Violation] = []
         bounds = self.problem.groups[group]
         if len(members) < bounds.min_size:
-            found.append(
-                Violation(ViolationCode.GROUP_TOO_SMALL, tuple(members), group)
-            )
+            found.append(Violation(ViolationCode.GROUP_TOO_SMALL, tuple(members), group))
         if len(members) > bounds.max_size:
-            found.append(
-                Violation(ViolationCode.GROUP_TOO_LARGE, tuple(members), group)
-            )
+            found.append(Violation(ViolationCode.GROUP_TOO_LARGE, tuple(members), group))
         inside = set(members)
         reported: set[tuple[str, ...]] = set()
         for person in members:
@@ -120,13 +114,9 @@ def check_grouping(
     for group, members in enumerate(groups):
         for person in members:
             if person not in known:
-                violations.append(
-                    Violation(ViolationCode.UNKNOWN_PERSON, (person,), group)
-                )
+                violations.append(Violation(ViolationCode.UNKNOWN_PERSON, (person,), group))
             elif person in where:
-                violations.append(
-                    Violation(ViolationCode.PERSON_REPEATED, (person,), group)
-                )
+                violations.append(Violation(ViolationCode.PERSON_REPEATED, (person,), group))
             where[person] = group
     left_out = set(unplaced)
     missing = [p for p in known if p not in where and p not in left_out]
@@ -138,9 +128,7 @@ def check_grouping(
         slots.append(index.shared_slot(members)[1])
     for person in left_out:
         if person in problem.locked:
-            violations.append(
-                Violation(ViolationCode.LOCK_BROKEN, (person,), problem.locked[person])
-            )
+            violations.append(Violation(ViolationCode.LOCK_BROKEN, (person,), problem.locked[person]))
     return Certificate(
         holds=not violations,
         checked=CHECKED,

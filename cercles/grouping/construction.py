@@ -30,11 +30,7 @@ def construct(
     """
     units, groups = prepared.units, prepared.groups
     weight, lower, upper = prepared.weight, prepared.lower, prepared.upper
-    allowed = (
-        prepared.allowed
-        if prepared.allowed is not None
-        else np.ones((units, groups), dtype=bool)
-    )
+    allowed = prepared.allowed if prepared.allowed is not None else np.ones((units, groups), dtype=bool)
     partners = conflict_lists(prepared)
     assignment = prepared.fixed.copy()
     sizes = np.bincount(
@@ -78,10 +74,7 @@ def construct(
             # Head for the sizes with the most pairs, then for the largest
             # group with room (more pairs, more diversity to gain).
             room = np.where(ok, target - sizes, -np.inf)
-            if room.max() > 0:
-                group = int(np.argmax(room))
-            else:
-                group = int(np.argmax(np.where(ok, sizes, -1)))
+            group = int(np.argmax(room)) if room.max() > 0 else int(np.argmax(np.where(ok, sizes, -1)))
         assignment[unit] = group
         sizes[group] += weight[unit]
 
@@ -173,7 +166,6 @@ def _fill_minimums(
         else:
             raise InfeasibleProblem(
                 ErrorCode.GROUP_CANNOT_BE_FILLED,
-                f"group {group} cannot reach its minimum of {int(lower[group])} "
-                "people under the constraints",
+                f"group {group} cannot reach its minimum of {int(lower[group])} people under the constraints",
                 {"group": group, "size": int(sizes[group])},
             )

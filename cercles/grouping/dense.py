@@ -91,9 +91,7 @@ class DenseTabu:
         self.p = assignment.copy()
         self.gain = self._table(self.distances)
         self.conflict = self._table(self.links) if self.links is not None else None
-        self.sizes = np.bincount(
-            self.p, weights=self.weight, minlength=self.groups
-        ).astype(np.int64)
+        self.sizes = np.bincount(self.p, weights=self.weight, minlength=self.groups).astype(np.int64)
         self.value = objective_of(self.distances, self.p)
 
     def _table(self, matrix: FloatMatrix) -> FloatMatrix:
@@ -170,19 +168,9 @@ class DenseTabu:
         if self.blocked is not None:
             legal &= ~self.blocked[b, u] & ~self.blocked[a, v]
         shift = self.weight[v] - self.weight[u]
-        legal &= (self.sizes[a] + shift >= self.lower[a]) & (
-            self.sizes[a] + shift <= self.upper[a]
-        )
-        legal &= (self.sizes[b] - shift >= self.lower[b]) & (
-            self.sizes[b] - shift <= self.upper[b]
-        )
-        gains = (
-            self.gain[b, u]
-            - self.gain[a, u]
-            + self.gain[a, v]
-            - self.gain[b, v]
-            - self.double[u, v]
-        )
+        legal &= (self.sizes[a] + shift >= self.lower[a]) & (self.sizes[a] + shift <= self.upper[a])
+        legal &= (self.sizes[b] - shift >= self.lower[b]) & (self.sizes[b] - shift <= self.upper[b])
+        gains = self.gain[b, u] - self.gain[a, u] + self.gain[a, v] - self.gain[b, v] - self.double[u, v]
         return np.where(legal, gains, _NEG), u, v
 
     def swap_rows(self, enter: FloatMatrix, rows: IntArray) -> FloatMatrix:
@@ -219,9 +207,7 @@ class DenseTabu:
         size = self.sizes[mine] + shift
         first = (size >= self.lower[mine]) & (size <= self.upper[mine])
         other = self.sizes[self.p][None, :] - shift
-        second = (other >= self.lower[self.p][None, :]) & (
-            other <= self.upper[self.p][None, :]
-        )
+        second = (other >= self.lower[self.p][None, :]) & (other <= self.upper[self.p][None, :])
         return first & second
 
     def random_step(self) -> None:
@@ -254,13 +240,7 @@ class DenseTabu:
                 self.lower[a] <= self.sizes[a] + shift <= self.upper[a]
                 and self.lower[b] <= self.sizes[b] - shift <= self.upper[b]
             ):
-                swap = float(
-                    self.gain[b, u]
-                    - self.gain[a, u]
-                    + self.gain[a, v]
-                    - self.gain[b, v]
-                    - self.double[u, v]
-                )
+                swap = float(self.gain[b, u] - self.gain[a, u] + self.gain[a, v] - self.gain[b, v] - self.double[u, v])
         move = _NEG
         if (
             self._enter_ok(u, b)
@@ -342,9 +322,7 @@ def iterated_tabu(
                 # time from where this phase got (a walk between optima).
                 fresh = phase_p if rng.random() < 0.5 else best_p
             state.reset(fresh)
-            strength = int(
-                rng.integers(settings.strength_min, settings.strength_max + 1)
-            )
+            strength = int(rng.integers(settings.strength_min, settings.strength_max + 1))
             for _ in range(strength):
                 state.random_step()
             tabu[:] = 0
@@ -372,9 +350,7 @@ def iterated_tabu(
                 choice = aspired
         if state.conflict is not None:
             gains, us, vs = state.partner_swaps()
-            banned = (tabu[state.p[vs], us] > iterations) | (
-                tabu[state.p[us], vs] > iterations
-            )
+            banned = (tabu[state.p[vs], us] > iterations) | (tabu[state.p[us], vs] > iterations)
             banned &= state.value + gains <= best + 1e-9
             gains = np.where(banned, _NEG, gains)
             k = int(gains.argmax())

@@ -110,21 +110,16 @@ class GroupingEvaluator:
         assignment = np.full(n, -1, dtype=np.int64)
         for person, group in self._where.items():
             assignment[self._position[person]] = group
-        self._distances = (
-            None
-            if problem.distances is None
-            else np.asarray(problem.distances, dtype=np.float64)
-        )
+        self._distances = None if problem.distances is None else np.asarray(problem.distances, dtype=np.float64)
         if self._distances is not None:
             # table[i, g] = sum of distances from person i to group g's members.
             self._table = np.zeros((n, m), dtype=np.float64)
             for group in range(m):
-                self._table[:, group] = self._distances[:, assignment == group].sum(
-                    axis=1
-                )
+                self._table[:, group] = self._distances[:, assignment == group].sum(axis=1)
         else:
             codes, column_weight, total = attribute_codes(problem)
-            assert codes is not None and column_weight is not None
+            assert codes is not None
+            assert column_weight is not None
             self._codes, self._column_weight, self._total = codes, column_weight, total
             self._table = np.zeros((m, len(column_weight)), dtype=np.float64)
             for person, group in self._where.items():
@@ -188,13 +183,9 @@ class GroupingEvaluator:
 
     def _check_group(self, group: int | None) -> None:
         if group is not None and not 0 <= group < len(self._members):
-            raise InvalidProblem(
-                ErrorCode.UNKNOWN_GROUP, f"no group {group}", {"group": group}
-            )
+            raise InvalidProblem(ErrorCode.UNKNOWN_GROUP, f"no group {group}", {"group": group})
 
-    def _local(
-        self, changes: dict[str, int | None]
-    ) -> tuple[list[Violation], list[Violation]]:
+    def _local(self, changes: dict[str, int | None]) -> tuple[list[Violation], list[Violation]]:
         """Violations of the touched groups before and after some changes."""
         touched = {g for g in (self._where.get(p) for p in changes) if g is not None}
         touched |= {g for g in changes.values() if g is not None}
@@ -242,9 +233,7 @@ class GroupingEvaluator:
         if a == b:
             return Effect(0.0, (), ())
         i, j = self._position[first], self._position[second]
-        delta = (
-            self._gain(i, b) - self._gain(i, a) + self._gain(j, a) - self._gain(j, b)
-        )
+        delta = self._gain(i, b) - self._gain(i, a) + self._gain(j, a) - self._gain(j, b)
         # Each one joins the other's group without the other in it.
         delta -= self._distance(i, j) * ((a is not None) + (b is not None))
         return self._effect(delta, {first: b, second: a})

@@ -35,9 +35,7 @@ class ErrorCode(enum.StrEnum):
 class GroupingError(Exception):
     """Base class: a code plus the data needed to explain it."""
 
-    def __init__(
-        self, code: ErrorCode, message: str, data: Mapping[str, object] | None = None
-    ) -> None:
+    def __init__(self, code: ErrorCode, message: str, data: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

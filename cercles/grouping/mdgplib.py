@@ -26,9 +26,7 @@ class Instance:
 
 
 def _error(line: int, message: str) -> InvalidInstanceFile:
-    return InvalidInstanceFile(
-        ErrorCode.MALFORMED_INSTANCE, f"line {line}: {message}", {"line": line}
-    )
+    return InvalidInstanceFile(ErrorCode.MALFORMED_INSTANCE, f"line {line}: {message}", {"line": line})
 
 
 def _integer(token: str, line: int, what: str) -> int:
@@ -43,9 +41,7 @@ def read_instance(path: Path) -> Instance:
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInstanceFile(
-            ErrorCode.MALFORMED_INSTANCE, f"cannot read {path}: {error}", {"line": 0}
-        ) from None
+        raise InvalidInstanceFile(ErrorCode.MALFORMED_INSTANCE, f"cannot read {path}: {error}", {"line": 0}) from None
     return parse_instance(text)
 
 
@@ -63,9 +59,7 @@ def parse_instance(text: str) -> Instance:
     if kind not in ("ss", "ds"):
         raise _error(1, f"type must be ss or ds, got {kind!r}")
     if len(header) != 3 + 2 * m:
-        raise _error(
-            1, f"expected {2 * m} bounds for {m} groups, got {len(header) - 3}"
-        )
+        raise _error(1, f"expected {2 * m} bounds for {m} groups, got {len(header) - 3}")
     bounds = [_integer(t, 1, "bound") for t in header[3:]]
     groups = tuple(GroupBounds(bounds[2 * k], bounds[2 * k + 1]) for k in range(m))
     for k, group in enumerate(groups):
@@ -103,7 +97,6 @@ def parse_instance(text: str) -> Instance:
         i, j = (int(x) for x in np.argwhere(np.isnan(distances))[0])
         raise _error(
             len(lines),
-            f"{seen} pairs given, expected {expected}; pair ({min(i, j)}, "
-            f"{max(i, j)}) is missing",
+            f"{seen} pairs given, expected {expected}; pair ({min(i, j)}, {max(i, j)}) is missing",
         )
     return Instance(distances=distances, groups=groups, kind=kind)

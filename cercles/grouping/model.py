@@ -167,9 +167,7 @@ class Solution:
     stop_reason: StopReason
 
 
-def groups_for_target(
-    people: int, target_size: int, min_size: int, max_size: int
-) -> tuple[GroupBounds, ...]:
+def groups_for_target(people: int, target_size: int, min_size: int, max_size: int) -> tuple[GroupBounds, ...]:
     """Choose the number of groups closest to ``people / target_size``.
 
     Returns that many identical bounds. Raises :class:`InvalidProblem` for
@@ -178,17 +176,14 @@ def groups_for_target(
     if not 1 <= min_size <= target_size <= max_size:
         raise InvalidProblem(
             ErrorCode.INVALID_BOUNDS,
-            f"need 1 <= min_size <= target_size <= max_size, got "
-            f"{min_size}, {target_size}, {max_size}",
+            f"need 1 <= min_size <= target_size <= max_size, got {min_size}, {target_size}, {max_size}",
             {"min_size": min_size, "target_size": target_size, "max_size": max_size},
         )
     fewest = math.ceil(people / max_size)
     most = people // min_size
     if people == 0 or fewest > most:
         raise InvalidProblem(
-            ErrorCode.TOO_FEW_PEOPLE
-            if people < min_size
-            else ErrorCode.BOUNDS_CANNOT_FIT,
+            ErrorCode.TOO_FEW_PEOPLE if people < min_size else ErrorCode.BOUNDS_CANNOT_FIT,
             f"{people} people cannot form groups of {min_size} to {max_size}",
             {"people": people, "min_size": min_size, "max_size": max_size},
         )
@@ -206,9 +201,7 @@ def _validate(problem: Problem) -> None:
     ids = [person.id for person in problem.people]
     if len(set(ids)) != n:
         repeated = sorted({i for i in ids if ids.count(i) > 1})
-        raise _fail(
-            ErrorCode.DUPLICATE_PERSON, f"repeated ids: {repeated}", people=repeated
-        )
+        raise _fail(ErrorCode.DUPLICATE_PERSON, f"repeated ids: {repeated}", people=repeated)
     if not problem.groups:
         raise _fail(ErrorCode.INVALID_BOUNDS, "at least one group is needed")
     for index, bounds in enumerate(problem.groups):
@@ -224,13 +217,9 @@ def _validate(problem: Problem) -> None:
     named += list(problem.locked)
     unknown = sorted({p for p in named if p not in known})
     if unknown:
-        raise _fail(
-            ErrorCode.UNKNOWN_PERSON, f"unknown people: {unknown}", people=unknown
-        )
+        raise _fail(ErrorCode.UNKNOWN_PERSON, f"unknown people: {unknown}", people=unknown)
     if any(len(pair) != 2 or pair[0] == pair[1] for pair in problem.cannot_link):
-        raise _fail(
-            ErrorCode.CONFLICTING_LINKS, "a cannot-link needs two distinct people"
-        )
+        raise _fail(ErrorCode.CONFLICTING_LINKS, "a cannot-link needs two distinct people")
     for person, group in problem.locked.items():
         if not 0 <= group < len(problem.groups):
             raise _fail(
@@ -253,9 +242,7 @@ def _validate_distances(distances: FloatMatrix, n: int) -> None:
             f"distance matrix is {matrix.shape}, expected {(n, n)}",
         )
     if not np.all(np.isfinite(matrix)) or np.any(matrix < 0):
-        raise _fail(
-            ErrorCode.INVALID_DISTANCES, "distances must be finite and non-negative"
-        )
+        raise _fail(ErrorCode.INVALID_DISTANCES, "distances must be finite and non-negative")
     if not np.array_equal(matrix, matrix.T):
         raise _fail(ErrorCode.INVALID_DISTANCES, "distance matrix is not symmetric")
 

@@ -95,8 +95,7 @@ def prepare(problem: Problem) -> Prepared:
         unit = int(weight.argmax())
         raise _infeasible(
             ErrorCode.MUST_LINK_TOO_LARGE,
-            f"{largest} people must stay together but no group holds more than "
-            f"{int(upper.max())}",
+            f"{largest} people must stay together but no group holds more than {int(upper.max())}",
             people=[ids[p] for p in members[unit]],
         )
 
@@ -118,8 +117,7 @@ def prepare(problem: Problem) -> Prepared:
         if fixed[unit] not in (-1, group):
             raise _infeasible(
                 ErrorCode.CONFLICTING_LOCKS,
-                f"must-linked people are locked into groups {int(fixed[unit])} "
-                f"and {group}",
+                f"must-linked people are locked into groups {int(fixed[unit])} and {group}",
                 people=[ids[p] for p in members[unit]],
             )
         fixed[unit] = group
@@ -135,8 +133,7 @@ def prepare(problem: Problem) -> Prepared:
     if n < lower.sum() or _placeable(problem, members, weight) > upper.sum():
         raise _infeasible(
             ErrorCode.BOUNDS_CANNOT_FIT,
-            f"{n} people cannot be split into groups whose sizes sum to "
-            f"{int(lower.sum())}..{int(upper.sum())}",
+            f"{n} people cannot be split into groups whose sizes sum to {int(lower.sum())}..{int(upper.sum())}",
             people=n,
             min_total=int(lower.sum()),
             max_total=int(upper.sum()),
@@ -153,8 +150,7 @@ def prepare(problem: Problem) -> Prepared:
         if placeable < lower.sum():
             raise _infeasible(
                 ErrorCode.NO_SHARED_SLOT,
-                f"only {placeable} people can meet in the chosen slots, the groups "
-                f"need at least {int(lower.sum())}",
+                f"only {placeable} people can meet in the chosen slots, the groups need at least {int(lower.sum())}",
                 people=[ids[p] for u in excluded for p in members[u]],
             )
 
@@ -180,11 +176,7 @@ def _placeable(problem: Problem, members: list[IntArray], weight: IntArray) -> i
     if not problem.require_shared_slot:
         return int(weight.sum())
     cannot = [p.slots is not None and not p.slots for p in problem.people]
-    return sum(
-        int(weight[u])
-        for u, inside in enumerate(members)
-        if not any(cannot[i] for i in inside)
-    )
+    return sum(int(weight[u]) for u, inside in enumerate(members) if not any(cannot[i] for i in inside))
 
 
 def _check_locked_groups(
@@ -305,7 +297,8 @@ def person_distances(problem: Problem, prepared: Prepared) -> FloatMatrix:
     """Dense person × person distance matrix (given, or built from attributes)."""
     if problem.distances is not None:
         return np.asarray(problem.distances, dtype=np.float64)
-    assert prepared.codes is not None and prepared.column_weight is not None
+    assert prepared.codes is not None
+    assert prepared.column_weight is not None
     n = problem.size
     matrix = np.full((n, n), prepared.total_weight, dtype=np.float64)
     for k in range(prepared.codes.shape[1]):
@@ -316,9 +309,7 @@ def person_distances(problem: Problem, prepared: Prepared) -> FloatMatrix:
     return matrix
 
 
-def unit_distances(
-    distances: FloatMatrix, members: list[IntArray]
-) -> tuple[FloatMatrix, FloatMatrix]:
+def unit_distances(distances: FloatMatrix, members: list[IntArray]) -> tuple[FloatMatrix, FloatMatrix]:
     """Collapse person distances to unit distances; also return intra-unit sums."""
     if all(len(m) == 1 for m in members):
         order = np.array([m[0] for m in members], dtype=np.int64)

@@ -31,7 +31,8 @@ class RoundSearch:
         assignment: IntArray,
         rng: np.random.Generator,
     ) -> None:
-        assert prepared.codes is not None and prepared.column_weight is not None
+        assert prepared.codes is not None
+        assert prepared.column_weight is not None
         self.rng = rng
         self.prepared = prepared
         self.p = assignment.copy()
@@ -56,16 +57,14 @@ class RoundSearch:
         self.column_weight = column_weight
         self.total = prepared.total_weight
         self.weight = prepared.weight.astype(np.float64)
-        self.intra = (
-            self.total * self.weight**2 - (profile**2 * column_weight).sum(axis=1)
-        ) / 2.0
+        self.intra = (self.total * self.weight**2 - (profile**2 * column_weight).sum(axis=1)) / 2.0
         columns = dummy + 1
         self.counts = np.zeros((self.groups, columns), dtype=np.float64)
         placed = self.p >= 0
         np.add.at(self.counts, self.p[placed], profile[placed])
-        self.sizes = np.bincount(
-            self.p[placed], weights=prepared.weight[placed], minlength=self.groups
-        ).astype(np.int64)
+        self.sizes = np.bincount(self.p[placed], weights=prepared.weight[placed], minlength=self.groups).astype(
+            np.int64
+        )
         self.movable = (prepared.fixed < 0) & placed
         edges = prepared.conflicts
         self.edge_from = np.concatenate([edges[:, 0], edges[:, 1]])
@@ -81,9 +80,7 @@ class RoundSearch:
     def _to_group(self, units: IntArray, groups: IntArray) -> FloatMatrix:
         """Sum of distances from each unit's members to each group's members."""
         codes = self.unit_codes[units]
-        matches: FloatMatrix = (
-            self.code_weight[units] * self.counts[groups[..., None], codes]
-        ).sum(axis=-1)
+        matches: FloatMatrix = (self.code_weight[units] * self.counts[groups[..., None], codes]).sum(axis=-1)
         return self.total * self.weight[units] * self.sizes[groups] - matches
 
     def _members(self) -> IntArray:
@@ -106,9 +103,7 @@ class RoundSearch:
         if len(self.edge_from):
             keys = np.sort(self.edge_from * self.groups + self.p[self.edge_to])
             query = units * self.groups + groups
-            hits = np.searchsorted(keys, query, "right") - np.searchsorted(
-                keys, query, "left"
-            )
+            hits = np.searchsorted(keys, query, "right") - np.searchsorted(keys, query, "left")
             blocked |= hits > 0
         return blocked
 
@@ -132,16 +127,8 @@ class RoundSearch:
         a_ok = a_real & ~self._blocked(a_safe, np.broadcast_to(fb, a_safe.shape))
         b_ok = b_real & ~self._blocked(b_safe, np.broadcast_to(fa, b_safe.shape))
         a_codes = self.unit_codes[a_safe][:, :, None, :]
-        cross = (
-            self.code_weight[a_safe][:, :, None, :]
-            * self.profile[b_safe[:, None, :, None], a_codes]
-        ).sum(axis=-1)
-        between = (
-            self.total
-            * self.weight[a_safe][:, :, None]
-            * self.weight[b_safe][:, None, :]
-            - cross
-        )
+        cross = (self.code_weight[a_safe][:, :, None, :] * self.profile[b_safe[:, None, :, None], a_codes]).sum(axis=-1)
+        between = self.total * self.weight[a_safe][:, :, None] * self.weight[b_safe][:, None, :] - cross
         swap = (a_enter - a_leave)[:, :, None] + (b_enter - b_leave)[:, None, :]
         swap -= 2.0 * between
         legal = a_ok[:, :, None] & b_ok[:, None, :]
@@ -150,12 +137,8 @@ class RoundSearch:
         size_a = self.sizes[first][:, None, None] + shift
         size_b = self.sizes[second][:, None, None] - shift
         lower, upper = self.prepared.lower, self.prepared.upper
-        legal &= (size_a >= lower[first][:, None, None]) & (
-            size_a <= upper[first][:, None, None]
-        )
-        legal &= (size_b >= lower[second][:, None, None]) & (
-            size_b <= upper[second][:, None, None]
-        )
+        legal &= (size_a >= lower[first][:, None, None]) & (size_a <= upper[first][:, None, None])
+        legal &= (size_b >= lower[second][:, None, None]) & (size_b <= upper[second][:, None, None])
         swap = np.where(legal, swap, _NEG).reshape(half, -1)
         move_ab = np.where(
             a_ok

@@ -31,9 +31,7 @@ def objective(problem: Problem, groups: Sequence[Sequence[str]]) -> float:
     for members in groups:
         pairs = _pairs(len(members))
         for attribute in problem.attributes:
-            counts = Counter(
-                problem.people[index[p]].attributes[attribute.name] for p in members
-            )
+            counts = Counter(problem.people[index[p]].attributes[attribute.name] for p in members)
             same = sum(_pairs(c) for c in counts.values())
             total += attribute.weight * (pairs - same)
     return total

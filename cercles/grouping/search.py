@@ -29,11 +29,7 @@ class Limits:
             return StopReason.ITERATIONS
         if self.deadline is not None and time.perf_counter() >= self.deadline:
             return StopReason.TIME
-        if (
-            self.progress is not None
-            and iterations > 0
-            and iterations % self.progress_every == 0
-        ):
+        if self.progress is not None and iterations > 0 and iterations % self.progress_every == 0:
             elapsed = time.perf_counter() - self.started
             if self.progress(Progress(iterations, best, elapsed)):
                 return StopReason.CANCELLED

@@ -72,9 +72,7 @@ def solve(
             ErrorCode.INVALID_PARAMETER,
             "give an iteration budget, a time cap or both",
         )
-    if (max_iterations is not None and max_iterations < 0) or (
-        seconds is not None and not seconds >= 0
-    ):
+    if (max_iterations is not None and max_iterations < 0) or (seconds is not None and not seconds >= 0):
         raise InvalidProblem(
             ErrorCode.INVALID_PARAMETER,
             "the iteration budget and the time cap must not be negative",
@@ -108,9 +106,7 @@ def solve(
             assignment, reasons = other, other_reasons
     placed = np.flatnonzero(assignment >= 0)
     if problem.distances is not None or len(placed) <= DENSE_LIMIT:
-        assignment, iterations, stop = _dense(
-            problem, prepared, assignment, rng, limits
-        )
+        assignment, iterations, stop = _dense(problem, prepared, assignment, rng, limits)
     else:
         search = RoundSearch(problem, prepared, assignment, rng)
         assignment, iterations, stop = search.run(limits)
@@ -121,9 +117,7 @@ def solve(
         if group >= 0:
             groups[int(group)].extend(ids[int(p)] for p in prepared.members[unit])
     unplaced = tuple(
-        UnplacedPerson(ids[int(p)], reason)
-        for unit, reason in sorted(reasons.items())
-        for p in prepared.members[unit]
+        UnplacedPerson(ids[int(p)], reason) for unit, reason in sorted(reasons.items()) for p in prepared.members[unit]
     )
     frozen = tuple(tuple(members) for members in groups)
     certificate = check_grouping(problem, frozen, [u.person for u in unplaced])
@@ -153,16 +147,10 @@ def _dense(
     # A random order breaks ties between equal gains differently per seed.
     placed = placed[rng.permutation(len(placed))]
     distances = person_distances(problem, prepared)
-    unit_matrix, intra = unit_distances(
-        distances, [prepared.members[int(u)] for u in placed]
-    )
+    unit_matrix, intra = unit_distances(distances, [prepared.members[int(u)] for u in placed])
     local = {int(u): k for k, u in enumerate(placed)}
     conflicts = np.array(
-        [
-            (local[int(a)], local[int(b)])
-            for a, b in prepared.conflicts
-            if int(a) in local and int(b) in local
-        ],
+        [(local[int(a)], local[int(b)]) for a, b in prepared.conflicts if int(a) in local and int(b) in local],
         dtype=np.int64,
     ).reshape(-1, 2)
     state = DenseTabu(

@@ -90,8 +90,8 @@ def test_minimums_are_filled_from_left_out_people_then_from_spare_groups() -> No
     sizes = np.array([1, 3])
     reasons = {4: UnplacedReason.NO_ROOM}
     allowed = np.ones((5, 2), dtype=bool)
-    _fill_minimums(
-        prepared, assignment, sizes, reasons, allowed, [[] for _ in range(5)]
-    )
-    assert list(sizes) == [3, 2] and reasons == {}
-    assert assignment[4] == 0 and (assignment == 0).sum() == 3
+    _fill_minimums(prepared, assignment, sizes, reasons, allowed, [[] for _ in range(5)])
+    assert list(sizes) == [3, 2]
+    assert reasons == {}
+    assert assignment[4] == 0
+    assert (assignment == 0).sum() == 3

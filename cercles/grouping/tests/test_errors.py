@@ -97,9 +97,7 @@ def test_invalid_problems(changes: dict[str, object], code: ErrorCode) -> None:
         ),
     ],
 )
-def test_proven_infeasible(
-    changes: dict[str, object], code: ErrorCode, named: list[str] | None
-) -> None:
+def test_proven_infeasible(changes: dict[str, object], code: ErrorCode, named: list[str] | None) -> None:
     error = raised(lambda: solve(problem(**changes), max_iterations=5))
     assert isinstance(error, InfeasibleProblem)
     assert error.code == code
@@ -111,40 +109,38 @@ def test_slot_infeasibility_names_people() -> None:
     mixed = (
         Person("a", {"org": "x"}, frozenset({"lundi"})),
         Person("b", {"org": "y"}, frozenset({"mardi"})),
-    ) + people(4, frozenset({"lundi", "mardi"}))
+        *people(4, frozenset({"lundi", "mardi"})),
+    )
     error = raised(
         lambda: solve(
             problem(people=mixed, must_link=(("a", "b"),), require_shared_slot=True),
             max_iterations=5,
         )
     )
-    assert error.code == ErrorCode.NO_SHARED_SLOT and error.data["people"] == ["a", "b"]
+    assert error.code == ErrorCode.NO_SHARED_SLOT
+    assert error.data["people"] == ["a", "b"]
     error = raised(
         lambda: solve(
             problem(people=mixed, locked={"a": 0, "b": 0}, require_shared_slot=True),
             max_iterations=5,
         )
     )
-    assert error.code == ErrorCode.NO_SHARED_SLOT and error.data["group"] == 0
+    assert error.code == ErrorCode.NO_SHARED_SLOT
+    assert error.data["group"] == 0
     nobody = people(4, frozenset()) + people(2)[:0]
-    lonely = nobody + (Person("q", {"org": "o"}), Person("r", {"org": "o"}))
-    error = raised(
-        lambda: solve(
-            problem(people=lonely, require_shared_slot=True), max_iterations=5
-        )
-    )
+    lonely = (*nobody, Person("q", {"org": "o"}), Person("r", {"org": "o"}))
+    error = raised(lambda: solve(problem(people=lonely, require_shared_slot=True), max_iterations=5))
     assert error.code == ErrorCode.NO_SHARED_SLOT
     assert error.data["people"] == ["p0", "p1", "p2", "p3"]
 
 
 def test_people_who_can_meet_nowhere_are_left_out_with_a_reason() -> None:
-    crowd = people(5, frozenset({"lundi"})) + (
+    crowd = (
+        *people(5, frozenset({"lundi"})),
         Person("late", {"org": "o1"}, frozenset({"vendredi"})),
         Person("never", {"org": "o2"}, frozenset()),
     )
-    solution = solve(
-        problem(people=crowd, require_shared_slot=True), seed=1, max_iterations=20
-    )
+    solution = solve(problem(people=crowd, require_shared_slot=True), seed=1, max_iterations=20)
     left = {u.person: u.reason for u in solution.unplaced}
     assert left == {"late": "NO_SHARED_SLOT", "never": "NO_SHARED_SLOT"}
     assert solution.certificate.shared_slots == ("lundi", "lundi")
@@ -152,9 +148,7 @@ def test_people_who_can_meet_nowhere_are_left_out_with_a_reason() -> None:
 
 def test_cannot_link_and_room_reasons() -> None:
     solution = solve(
-        problem(
-            people=people(3), groups=(GroupBounds(0, 3),), cannot_link=(("p0", "p2"),)
-        ),
+        problem(people=people(3), groups=(GroupBounds(0, 3),), cannot_link=(("p0", "p2"),)),
         max_iterations=5,
     )
     assert [u.reason for u in solution.unplaced] == ["CANNOT_LINK"]
@@ -197,19 +191,13 @@ def test_parameters_and_targets() -> None:
         assert error.code == ErrorCode.INVALID_PARAMETER
     assert len(groups_for_target(180, 6, 5, 8)) == 30
     assert len(groups_for_target(13, 7, 6, 8)) == 2
-    assert (
-        raised(lambda: groups_for_target(3, 6, 5, 8)).code == ErrorCode.TOO_FEW_PEOPLE
-    )
-    assert (
-        raised(lambda: groups_for_target(9, 5, 5, 5)).code
-        == ErrorCode.BOUNDS_CANNOT_FIT
-    )
-    assert (
-        raised(lambda: groups_for_target(9, 4, 5, 8)).code == ErrorCode.INVALID_BOUNDS
-    )
+    assert raised(lambda: groups_for_target(3, 6, 5, 8)).code == ErrorCode.TOO_FEW_PEOPLE
+    assert raised(lambda: groups_for_target(9, 5, 5, 5)).code == ErrorCode.BOUNDS_CANNOT_FIT
+    assert raised(lambda: groups_for_target(9, 4, 5, 8)).code == ErrorCode.INVALID_BOUNDS
 
 
 def test_time_cap_stops_and_reports_iterations() -> None:
     solution = solve(problem(), seed=4, seconds=0.0)
-    assert solution.stop_reason == "TIME" and solution.iterations == 0
+    assert solution.stop_reason == "TIME"
+    assert solution.iterations == 0
     assert solution.certificate.holds

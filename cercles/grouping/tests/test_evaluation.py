@@ -90,9 +90,7 @@ def test_hand_moves_report_each_broken_constraint() -> None:
     evaluator.apply_move("x", 1)
     codes = {v.code for v in evaluator.swap("manager", "x").breaks}
     assert ViolationCode.NO_SHARED_SLOT in codes
-    assert evaluator.move("agent", 1) == evaluator.swap("agent", "x").__class__(
-        0.0, (), ()
-    )
+    assert evaluator.move("agent", 1) == evaluator.swap("agent", "x").__class__(0.0, (), ())
     effect = evaluator.apply_move("agent", 0)
     assert effect.breaks
     repaired = evaluator.move("agent", 1)
@@ -130,5 +128,7 @@ def test_overlay_reads_like_the_placement_after_the_change() -> None:
     from cercles.grouping.evaluation import _Overlay
 
     overlay = _Overlay({"a": 1, "b": 2}, {"a": None, "c": 3})
-    assert dict(overlay) == {"b": 2, "c": 3} and len(overlay) == 2
-    assert overlay.get("a") is None and overlay["c"] == 3
+    assert dict(overlay) == {"b": 2, "c": 3}
+    assert len(overlay) == 2
+    assert overlay.get("a") is None
+    assert overlay["c"] == 3

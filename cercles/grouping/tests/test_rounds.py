@@ -51,9 +51,7 @@ def skewed(n: int, seed: int) -> Problem:
         for name, count in sizes.items():
             weights = 1.0 / np.arange(1, count + 1)
             values[name] = str(rng.choice(count, p=weights / weights.sum()))
-        people.append(
-            Person(f"p{i}", values, frozenset({"a", "b"} if i % 3 else {"a"}))
-        )
+        people.append(Person(f"p{i}", values, frozenset({"a", "b"} if i % 3 else {"a"})))
     return Problem(
         people=tuple(people),
         groups=groups_for_target(n, 7, 6, 8),
@@ -71,7 +69,8 @@ def test_round_search_closes_most_of_the_gap_to_the_bound() -> None:
         start = solve(problem, seed=1, max_iterations=0)
         solution = solve(problem, seed=1, max_iterations=250)
     bound = attribute_upper_bound(problem, [len(g) for g in solution.groups])
-    assert solution.certificate.holds and not solution.unplaced
+    assert solution.certificate.holds
+    assert not solution.unplaced
     closed = (solution.objective - start.objective) / (bound - start.objective)
     assert closed > 0.9
 
