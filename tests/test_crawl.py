@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -25,10 +26,15 @@ from cercles.people.models import User
 from tests.factories import make_circle, make_user, seat
 
 MAX_URLS = 300
+PROJECT_ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 SITE = "http://testserver"
 HUGE_ID = "99999999999999999999"
 MALFORMED_IDS = ["0", HUGE_ID, "-1", "abc"]
 FRENCH_PAGE = '<html lang="fr"'
+
+
+def _relative(filename: str) -> str:
+    return filename.removeprefix(PROJECT_ROOT)
 
 
 class LinkParser(HTMLParser):
@@ -73,7 +79,7 @@ def describe(method: str, path: str, response: HttpResponse, data: object = None
     if exc_info and exc_info[1] is not None:
         frames = traceback.extract_tb(exc_info[2])
         last = frames[-1] if frames else None
-        origin = f" at {last.filename.split('/work/main/')[-1]}:{last.lineno} in {last.name}" if last else ""
+        origin = f" at {_relative(last.filename)}:{last.lineno} in {last.name}" if last else ""
         return f"{where} -> {response.status_code}: {type(exc_info[1]).__name__}: {exc_info[1]}{origin}"
     return f"{where} -> {response.status_code}"
 
