@@ -93,3 +93,41 @@ def test_the_admin_refuses_to_overwrite_a_newer_edit(claire, alice) -> None:
     assert response.status_code == 200
     assert "Quelqu" in response.content.decode()
     assert Circle.objects.get(pk=circle.pk).title == "Titre de l'animatrice"
+
+
+class TestRightsStayWithSuperusers:
+    def test_a_coordinator_cannot_grant_rights(self, claire, bob) -> None:
+        client = client_for(claire)
+        page = client.get(f"/coordination/people/user/{claire.pk}/change/")
+        assert page.status_code == 200
+        assert 'name="is_superuser"' not in page.content.decode()
+        assert 'name="is_staff"' not in page.content.decode()
+        form = page.context["adminform"].form
+        data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+        data.update({"is_superuser": "on", "is_staff": "on", "date_joined_0": "2026-01-01", "date_joined_1": "10:00"})
+        inline = page.context["inline_admin_formsets"][0].formset
+        data.update({f"{inline.prefix}-TOTAL_FORMS": "0", f"{inline.prefix}-INITIAL_FORMS": "0"})
+        response = client.post(f"/coordination/people/user/{claire.pk}/change/", data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        claire.refresh_from_db()
+        assert not claire.is_superuser
+
+    def test_a_coordinator_cannot_set_someone_elses_password(self, claire, bob) -> None:
+        response = client_for(claire).get(f"/coordination/people/user/{bob.pk}/password/")
+        assert response.status_code == 403
+
+    def test_a_coordinator_cannot_edit_a_superuser(self, claire) -> None:
+        from cercles.people.models import User
+
+        root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+        response = client_for(claire).post(f"/coordination/people/user/{root.pk}/change/", {"email": "x@y.fr"})
+        assert response.status_code == 403
+        root.refresh_from_db()
+        assert root.email == "root@exemple.fr"
+
+    def test_a_superuser_still_manages_rights(self, bob) -> None:
+        from cercles.people.models import User
+
+        root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+        page = client_for(root).get(f"/coordination/people/user/{bob.pk}/change/")
+        assert 'name="is_superuser"' in page.content.decode()
