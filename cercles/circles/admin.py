@@ -20,11 +20,17 @@ class CircleKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Who is in the circle, read-only: joining, leaving and promotion go through the services
+    (site pages), which keep the waiting list, the lock and the e-mails right."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    can_delete = False
     fields = ["user", "role", "status", "requested_at", "joined_at", "left_at"]
-    readonly_fields = ["requested_at", "joined_at", "left_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class CircleAdminForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -47,6 +53,9 @@ class CircleAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         if self.instance.pk and opened is not None:
             current = Circle.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             if current != opened:
+                # Re-rendered with the version now saved, so that saving again, knowingly, passes.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("opened_version")] = str(current)
                 raise forms.ValidationError(CIRCLE_EDITED_MEANWHILE)
         return cleaned
 
@@ -81,12 +90,26 @@ class CircleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if change:
             obj.version += 1
         super().save_model(request, obj, form, change)
-        circle_fill_from_waitlist(circle_id=obj.pk)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        # After everything is saved: a raised capacity goes to the waiting list at once.
+        circle_fill_from_waitlist(circle_id=form.instance.pk)
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only list of memberships; changes go through the circle pages (services)."""
+
     list_display = ["user", "circle", "role", "status", "requested_at"]
     list_filter = ["role", "status"]
     search_fields = ["user__email", "user__last_name", "circle__title"]
-    autocomplete_fields = ["user", "circle"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

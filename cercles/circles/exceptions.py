@@ -20,8 +20,8 @@ FACILITATOR_CANNOT_JOIN = _("Vous animez déjà ce cercle.")
 MANAGEMENT_DENIED = _("Seule l'animation du cercle et l'équipe du programme peuvent faire cela.")
 APPLICATION_NOT_PENDING = _("Cette candidature a déjà reçu une réponse.")
 CIRCLE_EDITED_MEANWHILE = _(
-    "Quelqu'un a modifié ce cercle pendant que vous le modifiiez. Vos changements n'ont pas été enregistrés : "
-    "vérifiez la version actuelle ci-dessous, puis refaites-les."
+    "Quelqu'un a modifié ce cercle pendant que vous le modifiiez. Vos changements n'ont pas été enregistrés ; "
+    "ils sont conservés ci-dessous. Comparez-les avec la page du cercle, puis enregistrez à nouveau."
 )
 DATES_OUT_OF_ORDER = _("La date de fin doit suivre la date de début.")
 DEADLINE_AFTER_END = _("La date limite d'inscription doit précéder la fin du cercle.")

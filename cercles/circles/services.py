@@ -201,7 +201,7 @@ def membership_leave(*, circle_id: int, user: User) -> Membership:
     membership.left_at = timezone.now()
     membership.save(update_fields=["status", "left_at"])
     if was_active:
-        _notify("left", membership)
+        _notify("facilitator_left" if was_facilitator else "left", membership)
     if was_facilitator and not Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle).exists():
         _notify("facilitator_missing", membership)
     if was_active and not was_facilitator:
@@ -211,6 +211,8 @@ def membership_leave(*, circle_id: int, user: User) -> Membership:
 
 def _promote_from_waitlist(circle: Circle) -> list[Membership]:
     """Give every free place to the waiting list, first come first served. The circle must be locked."""
+    if circle.end_date < timezone.localdate():
+        return []  # a finished circle gives no place, and e-mails nobody that one is free
     free = _places_left(circle)
     if free <= 0:
         return []
@@ -252,8 +254,10 @@ def application_decide(
         membership.status = MembershipStatus.ACTIVE
         membership.joined_at = timezone.now()
     else:
+        # The queue is in order of admission: those approved earlier keep the rank they were told.
         membership.status = MembershipStatus.WAITING
-    membership.save(update_fields=["status", "joined_at", "decision_message"])
+        membership.requested_at = timezone.now()
+    membership.save(update_fields=["status", "joined_at", "requested_at", "decision_message"])
     _notify("approved", membership)
     return membership
 
@@ -322,6 +326,7 @@ def facilitator_add(*, circle_id: int, added_by: User, email: str) -> Membership
     membership.pact_accepted_at = membership.pact_accepted_at or now
     membership.left_at = None
     membership.save()
+    _notify("facilitator_added", membership)
     if was_participant:
         # The participant's seat is freed: facilitators do not take places.
         _promote_from_waitlist(circle)
@@ -350,6 +355,7 @@ def facilitator_remove(*, circle_id: int, removed_by: User, membership_id: int) 
     membership.status = MembershipStatus.LEFT
     membership.left_at = timezone.now()
     membership.save(update_fields=["status", "left_at"])
+    _notify("facilitator_removed", membership)
     if not Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle).exists():
         _notify("facilitator_missing", membership)
     return membership

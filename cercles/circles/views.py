@@ -108,8 +108,13 @@ def edit(request: HttpRequest, circle_id: int) -> HttpResponse:
         except CircleEditError as error:
             form.add_error(error.field, str(error.message))
         except CircleEditConflict as error:
-            form.add_error(None, str(error.message))
+            # Keep what was typed, but against the version now saved, so that the next save can pass.
             circle = selectors.circle_get(circle_id=circle.pk)
+            data = request.POST.copy()
+            data["version"] = str(circle.version)
+            form = CircleEditForm(data, initial=form.initial)
+            form.is_valid()
+            form.add_error(None, str(error.message))
         else:
             messages.success(request, _("Le cercle est mis à jour."))
             return redirect("circles:detail", circle_id=circle.pk)

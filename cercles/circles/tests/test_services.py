@@ -408,7 +408,10 @@ class TestFacilitatorRemove:
         membership = Membership.objects.get(circle=circle, user=alice)
         with django_capture_on_commit_callbacks(execute=True):
             services.facilitator_remove(circle_id=circle.pk, removed_by=claire, membership_id=membership.pk)
-        assert [m.to for m in mail.outbox] == [[claire.email]]
+        by_recipient = {m.to[0]: m.subject for m in mail.outbox}
+        assert set(by_recipient) == {alice.email, claire.email}
+        assert "Animation à pourvoir" in by_recipient[claire.email]
+        assert "Vous n'animez plus" in by_recipient[alice.email]
 
     def test_a_participant_cannot_be_removed_as_facilitator(self, circle: Circle, alice: User, bob: User) -> None:
         membership = Membership.objects.get(circle=circle, user=bob)
@@ -420,3 +423,48 @@ class TestFacilitatorRemove:
         membership = Membership.objects.get(circle=circle, user=alice)
         with pytest.raises(CircleManagementDenied):
             services.facilitator_remove(circle_id=circle.pk, removed_by=bob, membership_id=membership.pk)
+
+
+class TestReviewFindings:
+    def test_approval_into_a_full_circle_keeps_earlier_ranks(self, alice: User) -> None:
+        circle = make_circle(facilitators=(alice,), approval=True, capacity=1)
+        fill(circle, 1)
+        early, late = make_user(), make_user()
+        early_application = join(circle, early).membership
+        late_application = join(circle, late).membership
+        services.application_decide(
+            circle_id=circle.pk, membership_id=late_application.pk, decided_by=alice, approve=True
+        )
+        services.application_decide(
+            circle_id=circle.pk, membership_id=early_application.pk, decided_by=alice, approve=True
+        )
+        assert waitlist_rank(membership=Membership.objects.get(circle=circle, user=late)) == 1
+        assert waitlist_rank(membership=Membership.objects.get(circle=circle, user=early)) == 2
+
+    def test_a_finished_circle_promotes_nobody(self, alice: User, django_capture_on_commit_callbacks) -> None:
+        circle = make_circle(capacity=1, facilitators=(alice,))
+        member = fill(circle, 1)[0].user
+        waiting = make_user()
+        join(circle, waiting)
+        today = timezone.localdate()
+        Circle.objects.filter(pk=circle.pk).update(
+            start_date=today - datetime.timedelta(days=60), end_date=today - datetime.timedelta(days=1)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.membership_leave(circle_id=circle.pk, user=member)
+        assert status_of(circle, waiting) == MembershipStatus.WAITING
+        assert not [m for m in mail.outbox if m.to == [waiting.email]]
+
+    def test_co_facilitators_are_told_of_each_other_not_of_a_freed_place(
+        self, circle: Circle, alice: User, charlie: User, django_capture_on_commit_callbacks
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.facilitator_add(circle_id=circle.pk, added_by=alice, email=charlie.email)
+        assert any("Vous co-animez" in m.subject for m in mail.outbox if m.to == [charlie.email])
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.membership_leave(circle_id=circle.pk, user=charlie)
+        to_alice = [m for m in mail.outbox if m.to == [alice.email]]
+        assert len(to_alice) == 1
+        assert "a quitté l'animation" in to_alice[0].body
+        assert "place libérée" not in to_alice[0].body

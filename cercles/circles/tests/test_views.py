@@ -205,6 +205,23 @@ class TestEditView:
         assert "Version d&#x27;Alice" in html or "Version d'Alice" in html
         circle.refresh_from_db()
         assert circle.title == "Version de Claire"
+        # Saving again, now knowingly, goes through.
+        again = client_for(alice).post(url, stale | {"version": str(circle.version)})
+        assert again.status_code == 302
+        circle.refresh_from_db()
+        assert circle.title == "Version d'Alice"
+
+    def test_after_a_conflict_the_re_rendered_form_can_be_saved(self, circle: Circle, alice: User) -> None:
+        url = reverse("circles:edit", args=[circle.pk])
+        Circle.objects.filter(pk=circle.pk).update(version=circle.version + 1)
+        conflict = client_for(alice).post(url, self._form(circle, title="Mon titre"))
+        form = conflict.context["form"]
+        resubmit = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+        resubmit = {k: (v.isoformat() if hasattr(v, "isoformat") else str(v)) for k, v in resubmit.items()}
+        resubmit["is_open"] = "on"
+        assert client_for(alice).post(url, resubmit).status_code == 302
+        circle.refresh_from_db()
+        assert circle.title == "Mon titre"
 
     def test_dates_out_of_order_are_named_on_the_field(self, circle: Circle, alice: User) -> None:
         data = self._form(circle, end_date=(circle.start_date.replace(year=circle.start_date.year - 1)).isoformat())

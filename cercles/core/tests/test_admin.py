@@ -93,6 +93,8 @@ def test_the_admin_refuses_to_overwrite_a_newer_edit(claire, alice) -> None:
     assert response.status_code == 200
     assert "Quelqu" in response.content.decode()
     assert Circle.objects.get(pk=circle.pk).title == "Titre de l'animatrice"
+    current = Circle.objects.get(pk=circle.pk).version
+    assert f'name="opened_version" value="{current}"' in response.content.decode()
 
 
 class TestRightsStayWithSuperusers:
@@ -131,3 +133,15 @@ class TestRightsStayWithSuperusers:
         root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
         page = client_for(root).get(f"/coordination/people/user/{bob.pk}/change/")
         assert 'name="is_superuser"' in page.content.decode()
+
+
+def test_memberships_are_read_only_in_the_coordination(claire, alice) -> None:
+    from cercles.circles.models import Membership
+
+    circle = make_circle(facilitators=(alice,))
+    membership = Membership.objects.get(circle=circle)
+    client = client_for(claire)
+    assert client.get(f"/coordination/circles/membership/{membership.pk}/change/").status_code == 200
+    response = client.post(f"/coordination/circles/membership/{membership.pk}/change/", {"status": "parti"})
+    assert response.status_code == 403
+    assert Membership.objects.get(pk=membership.pk).status == "actif"
