@@ -26,7 +26,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Membership
     extra = 0
     can_delete = False
-    fields = ["user", "role", "status", "requested_at", "joined_at", "left_at"]
+    fields = ("user", "role", "status", "requested_at", "joined_at", "left_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -54,8 +54,9 @@ class CircleAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             current = Circle.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             if current != opened:
                 # Re-rendered with the version now saved, so that saving again, knowingly, passes.
-                self.data = self.data.copy()
-                self.data[self.add_prefix("opened_version")] = str(current)
+                data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+                data[self.add_prefix("opened_version")] = str(current)
+                self.data = data
                 raise forms.ValidationError(CIRCLE_EDITED_MEANWHILE)
         return cleaned
 
