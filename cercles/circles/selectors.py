@@ -31,6 +31,7 @@ from cercles.circles.models import (
     MembershipStatus,
     Need,
 )
+from cercles.circles.rules import join_refusal
 from cercles.core.text import normalize_for_search
 from cercles.people.models import User
 
@@ -163,6 +164,7 @@ class CircleView:
     members: list[Membership]
     pending_applications: list[Membership]
     waiting_list: list[Membership]
+    can_ask_to_join: bool
 
 
 def circle_get(*, circle_id: int) -> Circle:
@@ -204,6 +206,7 @@ def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
         for other in others:
             (pending if other.status == MembershipStatus.PENDING else waiting).append(other)
     rank = waitlist_rank(membership=membership) if membership else None
+    refusal = join_refusal(circle=circle, membership=membership, today=timezone.localdate())
     return CircleView(
         circle=circle,
         membership=membership,
@@ -213,6 +216,7 @@ def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
         members=members,
         pending_applications=pending,
         waiting_list=waiting,
+        can_ask_to_join=refusal is None,
     )
 
 

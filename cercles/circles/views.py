@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from cercles.circles import selectors, services
 from cercles.circles.exceptions import CircleEditConflict, CircleEditError
@@ -30,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "circles/home.html", context)
 
 
+@vary_on_headers("HX-Request")  # the same URL answers a full page or the htmx fragment
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET)
     filters = form.filters()

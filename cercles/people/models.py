@@ -57,7 +57,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         full = f"{self.first_name} {self.last_name}".strip()
-        return full or self.email.split("@")[0]
+        # Never derived from the e-mail address: names can be shown where addresses must not.
+        return full or str(_("Personne sans nom"))
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -339,3 +339,29 @@ def test_the_catalogue_filters_by_need_from_the_home_page_link(client) -> None:
     assert "Un arpentage" in html
     assert "Un codéveloppement" not in html
     assert '<option value="etayage" selected>' in html
+
+
+class TestReviewFindings:
+    def test_the_catalogue_varies_on_htmx(self, client) -> None:
+        assert "HX-Request" in client.get("/cercles/")["Vary"]
+
+    def test_a_started_circle_still_open_to_joins_shows_the_button(self, charlie: User) -> None:
+        running = make_circle(starts_in_days=-5, deadline_in_days=10, title="Cercle commencé")
+        html = client_for(charlie).get(reverse("circles:detail", args=[running.pk])).content.decode()
+        assert reverse("circles:join", args=[running.pk]) in html
+
+    def test_a_finished_circle_shows_no_button(self, charlie: User) -> None:
+        finished = make_circle(starts_in_days=-60, weeks=2)
+        html = client_for(charlie).get(reverse("circles:detail", args=[finished.pk])).content.decode()
+        assert reverse("circles:join", args=[finished.pk]) not in html
+        assert "Les inscriptions sont fermées." in html
+
+    def test_a_nameless_facilitator_is_not_shown_by_their_address(self, circle: Circle, alice: User) -> None:
+        from cercles.circles.services import facilitator_add
+
+        nameless = make_user(complete_profile=False)
+        User.objects.filter(pk=nameless.pk).update(first_name="", last_name="")
+        facilitator_add(circle_id=circle.pk, added_by=alice, email=nameless.email)
+        html = client_for(None).get(reverse("circles:detail", args=[circle.pk])).content.decode()
+        assert nameless.email.split("@")[0] not in html
+        assert "Personne sans nom" in html
