@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -220,6 +221,15 @@ def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
     )
 
 
+def _ahead_in_queue(requested_at: Any, membership_id: Any) -> Q:
+    """Memberships before this one in the waiting list: earlier request, then lower id on a tie.
+
+    The one definition of the queue order (``order_by("requested_at", "id")`` elsewhere); takes
+    values or ``OuterRef``s.
+    """
+    return Q(requested_at__lt=requested_at) | Q(requested_at=requested_at, id__lt=membership_id)
+
+
 def membership_for(*, circle: Circle, user: User) -> Membership | None:
     """The person's own membership of the circle, whatever its status."""
     return Membership.objects.filter(circle=circle, user=user).first()
@@ -230,7 +240,7 @@ def waitlist_rank(*, membership: Membership) -> int | None:
     if membership.status != MembershipStatus.WAITING:
         return None
     ahead = Membership.objects.filter(circle_id=membership.circle_id, status=MembershipStatus.WAITING).filter(
-        Q(requested_at__lt=membership.requested_at) | Q(requested_at=membership.requested_at, id__lt=membership.id)
+        _ahead_in_queue(membership.requested_at, membership.id)
     )
     return ahead.count() + 1
 
@@ -268,10 +278,7 @@ def my_circles(*, user: User) -> MyCircles:
         .annotate(
             rank=Subquery(
                 Membership.objects.filter(circle=OuterRef("circle"), status=MembershipStatus.WAITING)
-                .filter(
-                    Q(requested_at__lt=OuterRef("requested_at"))
-                    | Q(requested_at=OuterRef("requested_at"), id__lt=OuterRef("id"))
-                )
+                .filter(_ahead_in_queue(OuterRef("requested_at"), OuterRef("id")))
                 .order_by()
                 .values("circle")
                 .annotate(ahead=Count("id"))
