@@ -69,6 +69,8 @@ def reference_data(transactional_db: None) -> None:
         run("cercles.circles.migrations.0003_circle_kinds", "load")
     if not Group.objects.filter(name="Coordination").exists():
         run("cercles.circles.migrations.0004_coordination_group", "create_group")
+    if not Group.objects.filter(name="Observation").exists():
+        run("cercles.circles.migrations.0005_role_groups", "grant")
 
 
 @pytest.fixture

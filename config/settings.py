@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "allauth",
     "allauth.account",
+    # Discovers each app's rules.py: the authorization policy (cercles.core.policy).
+    "rules.apps.AutodiscoverRulesConfig",
     "cercles.core",
     "cercles.people",
     "cercles.circles",

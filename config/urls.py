@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cercles.core import views as core_views
+from cercles.core.policy import allows
 
 admin.site.site_header = "Cercles — coordination du programme"
 admin.site.site_title = "Cercles"
 admin.site.index_title = "Administration du programme"
+# The coordination pages follow the policy: staff outside the Coordination group are not let in.
+admin.site.has_permission = lambda request: allows(request.user, "programme.administer")  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("cercles.circles.urls")),

@@ -27,8 +27,16 @@ PASSWORD = "un-mot-de-passe-de-test"
 
 
 def make_user(
-    name: str | None = None, *, complete_profile: bool = True, is_staff: bool = False, password: str = PASSWORD
+    name: str | None = None,
+    *,
+    complete_profile: bool = True,
+    is_staff: bool = False,
+    coordinator: bool | None = None,
+    observer: bool = False,
+    password: str = PASSWORD,
 ) -> User:
+    """A person with a verified address. ``is_staff`` makes a coordinator unless ``coordinator=False``
+    (staff outside the Coordination group); ``observer`` puts them in the Observation group."""
     number = next(_sequence)
     name = name or f"personne{number}"
     user = User.objects.create_user(
@@ -39,8 +47,10 @@ def make_user(
         is_staff=is_staff,
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    if is_staff:
+    if is_staff and coordinator is not False:
         user.groups.add(Group.objects.get(name="Coordination"))
+    if observer:
+        user.groups.add(Group.objects.get(name="Observation"))
     if complete_profile:
         departement = Departement.objects.get(code="35")
         organisation, _ = Organisation.objects.get_or_create(

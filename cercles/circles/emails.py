@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from cercles.circles.models import Membership, MembershipRole, MembershipStatus
 from cercles.notifications.services import email_send
-from cercles.people.models import User
+from cercles.people.selectors import coordinator_addresses
 
 # event → who receives it: the person concerned, the circle's facilitators, or the coordinators.
 RECIPIENTS = {
@@ -46,6 +44,4 @@ def _addresses(audience: str, membership: Membership) -> list[str]:
             circle_id=membership.circle_id, role=MembershipRole.FACILITATOR, status=MembershipStatus.ACTIVE
         ).exclude(user_id=membership.user_id)
         return list(facilitators.values_list("user__email", flat=True))
-    return list(
-        User.objects.filter(Q(is_staff=True) | Q(is_superuser=True), is_active=True).values_list("email", flat=True)
-    )
+    return coordinator_addresses()

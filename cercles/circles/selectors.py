@@ -33,6 +33,7 @@ from cercles.circles.models import (
     Need,
 )
 from cercles.circles.rules import join_refusal
+from cercles.core.policy import allows
 from cercles.core.text import normalize_for_search
 from cercles.people.models import User
 
@@ -149,10 +150,6 @@ def circle_list_open_soon(*, limit: int = 6) -> list[Circle]:
     return list(circles[:limit])
 
 
-def is_coordinator(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_staff)
-
-
 @dataclass
 class CircleView:
     """A circle as one person may see it."""
@@ -182,13 +179,10 @@ def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
     membership = None
     if user is not None and user.is_authenticated:
         membership = Membership.objects.filter(circle=circle, user=user).first()
-    is_facilitator = bool(
-        membership and membership.status == MembershipStatus.ACTIVE and membership.role == MembershipRole.FACILITATOR
-    )
-    is_active_member = bool(membership and membership.status == MembershipStatus.ACTIVE)
-    coordinator = is_coordinator(user)
-    can_see_members = is_active_member or coordinator
-    can_manage = is_facilitator or coordinator
+        # The policy's predicates reuse this lookup instead of repeating it (cercles.circles.rules).
+        circle.__dict__["_policy_memberships"] = {user.pk: membership}
+    can_see_members = allows(user, "circles.view_members", circle)
+    can_manage = allows(user, "circles.manage", circle)
     members: list[Membership] = []
     pending: list[Membership] = []
     waiting: list[Membership] = []
@@ -250,15 +244,9 @@ def circle_get_for_manager(*, circle_id: int, user: User) -> Circle:
     from cercles.circles.exceptions import CircleManagementDenied
 
     circle = circle_get(circle_id=circle_id)
-    if not user_can_manage(circle=circle, user=user):
+    if not allows(user, "circles.manage", circle):
         raise CircleManagementDenied()
     return circle
-
-
-def user_can_manage(*, circle: Circle, user: User) -> bool:
-    if is_coordinator(user):
-        return True
-    return Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle, user=user).exists()
 
 
 @dataclass

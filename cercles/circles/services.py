@@ -39,7 +39,8 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.rules import join_refusal
-from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT, user_can_manage
+from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT
+from cercles.core.policy import allows
 from cercles.core.text import normalize_for_search
 from cercles.people.models import Departement, Profile, User
 
@@ -239,7 +240,7 @@ def application_decide(
     the application was already answered.
     """
     circle = _lock_circle(circle_id)
-    if not user_can_manage(circle=circle, user=decided_by):
+    if not allows(decided_by, "circles.decide_application", circle):
         raise CircleManagementDenied()
     membership = Membership.objects.filter(pk=membership_id, circle=circle).first()
     if membership is None or membership.status != MembershipStatus.PENDING:
@@ -290,7 +291,7 @@ def circle_update(*, circle_id: int, editor: User, version: int, changes: Circle
     Raises CircleManagementDenied, CircleEditError (with the field at fault).
     """
     circle = _lock_circle(circle_id)
-    if not user_can_manage(circle=circle, user=editor):
+    if not allows(editor, "circles.manage", circle):
         raise CircleManagementDenied()
     if circle.version != version:
         raise CircleEditConflict()
@@ -310,7 +311,7 @@ def circle_update(*, circle_id: int, editor: User, version: int, changes: Circle
 def facilitator_add(*, circle_id: int, added_by: User, email: str) -> Membership:
     """Make an existing account a co-facilitator of the circle (from participant, waiting or new)."""
     circle = _lock_circle(circle_id)
-    if not user_can_manage(circle=circle, user=added_by):
+    if not allows(added_by, "circles.invite_facilitator", circle):
         raise CircleManagementDenied()
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
@@ -347,7 +348,7 @@ def facilitator_remove(*, circle_id: int, removed_by: User, membership_id: int) 
     MembershipError when the membership is not an active facilitation of this circle.
     """
     circle = _lock_circle(circle_id)
-    if not user_can_manage(circle=circle, user=removed_by):
+    if not allows(removed_by, "circles.manage", circle):
         raise CircleManagementDenied()
     membership = Membership.objects.filter(ACTIVE_FACILITATOR, pk=membership_id, circle=circle).first()
     if membership is None:

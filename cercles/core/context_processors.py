@@ -4,7 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from cercles.core.policy import allows
+
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    return {"is_coordinator": bool(user and user.is_authenticated and user.is_staff)}
+    return {"is_coordinator": allows(user, "programme.administer")}

@@ -29,7 +29,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """An account. Coordinators of the programme are staff users."""
+    """An account. Roles (coordinator, observer) come from groups: see cercles.core.policy."""
 
     email = models.EmailField(_("adresse e-mail"), unique=True)
     first_name = models.CharField(_("prénom"), max_length=150, blank=True)
@@ -50,6 +50,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("personne")
         verbose_name_plural = _("personnes")
         ordering = ["last_name", "first_name", "email"]
+        # The roles of the policy (cercles.core.policy), held by groups: "Coordination", "Observation".
+        permissions = [
+            ("coordinate_programme", _("Coordonner le programme")),
+            ("observe_programme", _("Observer le programme (chiffres sans noms)")),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

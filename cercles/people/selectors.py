@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from cercles.core.policy import COORDINATE_PERMISSION
 from cercles.people.models import Departement, JobFamily, Organisation, Profile, User
 
 
@@ -28,3 +29,17 @@ def job_family_list() -> QuerySet[JobFamily]:
 def organisation_names() -> list[str]:
     """Names offered as suggestions when a person types their organisation."""
     return list(Organisation.objects.order_by("name").values_list("name", flat=True).distinct())
+
+
+def coordinator_list() -> QuerySet[User]:
+    """The programme team as the policy defines it (cercles.core.policy.is_coordinator), in one query."""
+    app_label, codename = COORDINATE_PERMISSION.split(".")
+    holds_permission = Q(
+        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
+    ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+    return User.objects.filter(Q(is_superuser=True) | holds_permission, is_active=True, is_staff=True).distinct()
+
+
+def coordinator_addresses() -> list[str]:
+    """Where to write to the programme team."""
+    return sorted(set(coordinator_list().values_list("email", flat=True)))

@@ -1,0 +1,10 @@
+"""The programme-wide part of the authorization policy: who administers the programme."""
+
+from __future__ import annotations
+
+from cercles.core.policy import is_coordinator, is_superuser, policy_rule
+
+# Accounts, circles, memberships, calls, schedules: the coordination pages.
+policy_rule("programme.administer", is_coordinator)
+# Rights and passwords of accounts: technical administration only.
+policy_rule("programme.manage_rights", is_superuser)
