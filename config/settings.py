@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "channels",
     "django_tasks",
-    "django_tasks_db",
+    "cercles.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in French
     "django_htmx",
     "django_bootstrap5",
     "bootstrap",

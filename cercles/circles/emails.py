@@ -19,6 +19,8 @@ RECIPIENTS = {
     "approved": ("person",),
     "refused": ("person",),
     "facilitator_missing": ("coordinators",),
+    "cancelled": ("person",),
+    "archived": ("person",),
 }
 
 

@@ -27,6 +27,13 @@ DATES_OUT_OF_ORDER = _("La date de fin doit suivre la date de début.")
 DEADLINE_AFTER_END = _("La date limite d'inscription doit précéder la fin du cercle.")
 UNKNOWN_FACILITATOR = _("Aucun compte n'existe pour l'adresse {email}.")
 CAPACITY_TOO_LOW = _("Le nombre de places doit être d'au moins 1.")
+CIRCLE_CANCELLED = _("Ce cercle est annulé.")
+CIRCLE_ARCHIVED = _("Ce cercle est archivé.")
+ALREADY_CLOSED_DOWN = _("Ce cercle est déjà annulé ou archivé.")
+CANCEL_REASON_REQUIRED = _(
+    "Dites en quelques mots pourquoi le cercle est annulé : le message est envoyé aux personnes inscrites."
+)
+KIND_RENAMED_EMPTY = _("Le nom du type de cercle ne peut pas être vide.")
 
 
 class MembershipError(DomainError):

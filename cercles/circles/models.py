@@ -1,8 +1,8 @@
 """Circle kinds, circles (cohorts) and memberships (members, facilitators, waiting list, applications).
 
-A circle's status (ouvert, complet, en cours, terminé, inscriptions closes) is never stored: it is
-derived from its dates, capacity and open switch by ``selectors.with_status`` (one SQL expression
-that both the filters and the pages use).
+A circle's status (ouvert, complet, en cours, terminé, inscriptions closes, annulé, archivé) is never
+stored: it is derived from its dates, capacity, open switch and cancel/archive dates by
+``selectors.with_status`` (one SQL expression that both the filters and the pages use).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cercles.circles.exceptions import DEADLINE_AFTER_END
 from cercles.people.models import Departement, User
 
 
@@ -49,6 +50,8 @@ class CircleStatus(models.TextChoices):
     CLOSED = "ferme", _("Inscriptions closes")
     RUNNING = "en_cours", _("En cours")
     FINISHED = "termine", _("Terminé")
+    CANCELLED = "annule", _("Annulé")
+    ARCHIVED = "archive", _("Archivé")
 
 
 class CircleKind(models.Model):
@@ -114,6 +117,10 @@ class Circle(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    # Set only by services.circle_cancel / circle_archive: coordinators never hard-delete a circle.
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True, editable=False)
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True, editable=False)
+    closing_reason = models.TextField(_("motif de l'annulation ou de l'archivage"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("cercle")
@@ -124,6 +131,11 @@ class Circle(models.Model):
                 condition=models.Q(start_date__lte=models.F("end_date")), name="circle_starts_before_it_ends"
             ),
             models.CheckConstraint(condition=models.Q(capacity__gte=1), name="circle_has_a_place"),
+            models.CheckConstraint(
+                condition=models.Q(join_deadline__lte=models.F("end_date")),
+                name="circle_deadline_before_end",
+                violation_error_message=DEADLINE_AFTER_END,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,8 @@ from cercles.circles.exceptions import (
     ALREADY_MEMBER,
     ALREADY_REFUSED,
     ALREADY_WAITING,
+    CIRCLE_ARCHIVED,
+    CIRCLE_CANCELLED,
     CIRCLE_CLOSED,
     CIRCLE_FINISHED,
     DEADLINE_PASSED,
@@ -71,6 +73,7 @@ policy_rule("circles.decide_application", is_circle_facilitator | is_coordinator
 policy_rule("circles.invite_facilitator", is_circle_facilitator | is_coordinator)
 policy_rule("circles.appoint_facilitator", is_coordinator)
 policy_rule("circles.cancel", is_coordinator)
+policy_rule("circles.archive", is_coordinator)
 policy_rule("circles.export_participants", is_coordinator)
 # What is said inside: the circle's own people, never the programme team.
 policy_rule("circles.read_inside", is_circle_participant)
@@ -92,6 +95,10 @@ def join_refusal(*, circle: Circle, membership: Membership | None, today: dateti
             return ALREADY_APPLIED
         if membership.status == MembershipStatus.REFUSED:
             return ALREADY_REFUSED
+    if circle.cancelled_at is not None:
+        return CIRCLE_CANCELLED
+    if circle.archived_at is not None:
+        return CIRCLE_ARCHIVED
     if circle.end_date < today:
         return CIRCLE_FINISHED
     if not circle.is_open:

@@ -33,7 +33,7 @@ from cercles.circles.models import (
     Need,
 )
 from cercles.circles.rules import join_refusal
-from cercles.core.policy import allows
+from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.people.models import User
 
@@ -63,6 +63,9 @@ def with_status(circles: QuerySet[Circle], *, today: datetime.date | None = None
     ).annotate(
         places_left=Greatest(F("capacity") - F("participant_count"), Value(0)),
         status=Case(
+            # Cancelled or archived wins over the dates: such a circle is never "open" nor "running".
+            When(cancelled_at__isnull=False, then=Value(CircleStatus.CANCELLED.value)),
+            When(archived_at__isnull=False, then=Value(CircleStatus.ARCHIVED.value)),
             When(end_date__lt=today, then=Value(CircleStatus.FINISHED.value)),
             When(start_date__lte=today, then=Value(CircleStatus.RUNNING.value)),
             When(Q(is_open=False) | Q(join_deadline__lt=today), then=Value(CircleStatus.CLOSED.value)),
@@ -292,3 +295,29 @@ def my_circles(*, user: User) -> MyCircles:
 
 def kind_list() -> QuerySet[CircleKind]:
     return CircleKind.objects.order_by("position", "name")
+
+
+EXPORTED_STATUSES = [MembershipStatus.ACTIVE, MembershipStatus.WAITING, MembershipStatus.PENDING]
+
+
+def participant_list_for_export(*, user: User, circle_ids: list[int]) -> list[Membership]:
+    """Members, facilitators, people waiting and applicants of these circles, for a spreadsheet.
+
+    Asks the policy for each circle (``circles.export_participants``; raises PolicyDenied). A
+    constant number of queries, whatever the number of circles and people.
+    """
+    circles = list(Circle.objects.filter(pk__in=circle_ids))
+    for circle in circles:
+        require(user, "circles.export_participants", circle)
+    return list(
+        Membership.objects.filter(circle__in=circles, status__in=EXPORTED_STATUSES)
+        .select_related(
+            "circle",
+            "user__profile__organisation",
+            "user__profile__job_family",
+            "user__profile__departement",
+        )
+        .order_by(
+            "circle__start_date", "circle__title", "circle_id", "role", "user__last_name", "user__first_name", "id"
+        )
+    )

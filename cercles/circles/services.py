@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from cercles.circles import tasks
 from cercles.circles.exceptions import (
+    ALREADY_CLOSED_DOWN,
     APPLICATION_NOT_PENDING,
+    CANCEL_REASON_REQUIRED,
     CAPACITY_TOO_LOW,
     DATES_OUT_OF_ORDER,
     DEADLINE_AFTER_END,
@@ -40,7 +42,7 @@ from cercles.circles.models import (
 )
 from cercles.circles.rules import join_refusal
 from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT
-from cercles.core.policy import allows
+from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.people.models import Departement, Profile, User
 
@@ -212,8 +214,8 @@ def membership_leave(*, circle_id: int, user: User) -> Membership:
 
 def _promote_from_waitlist(circle: Circle) -> list[Membership]:
     """Give every free place to the waiting list, first come first served. The circle must be locked."""
-    if circle.end_date < timezone.localdate():
-        return []  # a finished circle gives no place, and e-mails nobody that one is free
+    if circle.end_date < timezone.localdate() or circle.cancelled_at or circle.archived_at:
+        return []  # a finished or closed-down circle gives no place, and e-mails nobody that one is free
     free = _places_left(circle)
     if free <= 0:
         return []
@@ -280,15 +282,18 @@ class CircleChanges:
     is_open: bool
     approval_mode: str
     pact: str
+    # Only the coordination pages change a circle's kind; None keeps it.
+    kind: CircleKind | None = None
 
 
 @transaction.atomic
 def circle_update(*, circle_id: int, editor: User, version: int, changes: CircleChanges) -> Circle:
-    """Save a facilitator's edit of their circle.
+    """Save an edit of a circle by its facilitators (circle page) or a coordinator (coordination pages).
 
-    Refuses an edit made on an older version (CircleEditConflict) so that two facilitators never
-    overwrite each other silently. Raising the capacity promotes people from the waiting list.
-    Raises CircleManagementDenied, CircleEditError (with the field at fault).
+    Refuses an edit made on an older version (CircleEditConflict), checked under the row lock, so
+    that two editors never overwrite each other silently. Raising the capacity promotes people from
+    the waiting list (e-mailed on commit). Raises CircleManagementDenied, CircleEditError (with the
+    field at fault).
     """
     circle = _lock_circle(circle_id)
     if not allows(editor, "circles.manage", circle):
@@ -296,6 +301,8 @@ def circle_update(*, circle_id: int, editor: User, version: int, changes: Circle
     if circle.version != version:
         raise CircleEditConflict()
     for name, value in changes.__dict__.items():
+        if name == "kind" and value is None:
+            continue
         setattr(circle, name, value.strip() if isinstance(value, str) else value)
     _check_dates(circle)
     circle.search_text = circle_search_text(circle)
@@ -336,7 +343,7 @@ def facilitator_add(*, circle_id: int, added_by: User, email: str) -> Membership
 
 @transaction.atomic
 def circle_fill_from_waitlist(*, circle_id: int) -> list[Membership]:
-    """Give the circle's free places to its waiting list (after an edit made outside the services, e.g. the admin)."""
+    """Give the circle's free places to its waiting list (e.g. after a promotion was missed)."""
     return _promote_from_waitlist(_lock_circle(circle_id))
 
 
@@ -360,3 +367,121 @@ def facilitator_remove(*, circle_id: int, removed_by: User, membership_id: int) 
     if not Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle).exists():
         _notify("facilitator_missing", membership)
     return membership
+
+
+@transaction.atomic
+def circle_cancel(*, circle_id: int, cancelled_by: User, reason: str) -> Circle:
+    """Cancel a circle that will not take place or stops early: the coordinators' "delete".
+
+    Nothing is deleted: the circle shows "annulé", nobody can join it any more, its waiting list
+    and pending applications are closed (those people leave it), and everyone concerned — members,
+    facilitators, people waiting or applying — is e-mailed with the reason on commit.
+    Raises CircleManagementDenied (policy ``circles.cancel``), CircleEditError when the reason is
+    empty (field ``reason``) or the circle is already cancelled or archived.
+    """
+    circle = _lock_circle(circle_id)
+    if not allows(cancelled_by, "circles.cancel", circle):
+        raise CircleManagementDenied()
+    if not reason.strip():
+        raise CircleEditError(CANCEL_REASON_REQUIRED, field="reason")
+    return _close_down(circle, event="cancelled", reason=reason)
+
+
+@transaction.atomic
+def circle_archive(*, circle_id: int, archived_by: User, reason: str = "") -> Circle:
+    """Archive a circle (usually a finished one) so that it leaves the programme's current offer.
+
+    Like a cancellation, the circle stays (status "archivé"), joining stops, the waiting list and
+    pending applications are closed and everyone concerned is e-mailed on commit. Raises
+    CircleManagementDenied (policy ``circles.archive``), CircleEditError when the circle is already
+    cancelled or archived.
+    """
+    circle = _lock_circle(circle_id)
+    if not allows(archived_by, "circles.archive", circle):
+        raise CircleManagementDenied()
+    return _close_down(circle, event="archived", reason=reason)
+
+
+def _close_down(circle: Circle, *, event: str, reason: str) -> Circle:
+    """Cancel or archive a locked circle; see circle_cancel and circle_archive."""
+    if circle.cancelled_at is not None or circle.archived_at is not None:
+        raise CircleEditError(ALREADY_CLOSED_DOWN)
+    now = timezone.now()
+    if event == "cancelled":
+        circle.cancelled_at = now
+    else:
+        circle.archived_at = now
+    circle.closing_reason = reason.strip()[:2000]
+    circle.is_open = False
+    circle.version += 1  # an edit form opened before this must not reopen the circle
+    circle.updated_at = now
+    circle.full_clean()
+    circle.save()
+    concerned = list(
+        Membership.objects.filter(
+            circle=circle,
+            status__in=[MembershipStatus.ACTIVE, MembershipStatus.WAITING, MembershipStatus.PENDING],
+        ).order_by("id")
+    )
+    Membership.objects.filter(circle=circle, status__in=[MembershipStatus.WAITING, MembershipStatus.PENDING]).update(
+        status=MembershipStatus.LEFT, left_at=now
+    )
+    for membership in concerned:
+        _notify(event, membership)
+    return circle
+
+
+@dataclass(frozen=True)
+class KindFields:
+    """What the coordination pages edit on a circle kind."""
+
+    slug: str
+    name: str
+    need: str
+    purpose: str
+    method_summary: str
+    min_size: int
+    max_size: int
+    default_meeting_count: int | None
+    default_rhythm: str
+    default_duration_minutes: int
+    default_pact: str
+    position: int
+
+
+@transaction.atomic
+def kind_create(*, created_by: User, fields: KindFields) -> CircleKind:
+    """Add a circle kind to the programme. Raises DomainPermissionDenied (policy ``programme.administer``),
+    ValidationError for invalid fields (sizes out of order, slug taken)."""
+    require(created_by, "programme.administer")
+    kind = CircleKind(**_stripped(fields))
+    kind.full_clean()
+    kind.save()
+    return kind
+
+
+@transaction.atomic
+def kind_update(*, kind_id: int, updated_by: User, fields: KindFields) -> CircleKind:
+    """Change a circle kind; a new name refreshes the search text of every circle of that kind.
+
+    Raises DomainPermissionDenied (policy ``programme.administer``), ValidationError for invalid fields.
+    """
+    require(updated_by, "programme.administer")
+    kind = CircleKind.objects.select_for_update().get(pk=kind_id)
+    renamed = kind.name != fields.name.strip()
+    for name, value in _stripped(fields).items():
+        setattr(kind, name, value)
+    kind.full_clean()
+    kind.save()
+    if renamed:
+        # The catalogue search matches the kind's name too (circle_search_text).
+        circles = list(Circle.objects.filter(kind=kind).only("id", "title", "description", "kind_id"))
+        for circle in circles:
+            circle.kind = kind
+            circle.search_text = circle_search_text(circle)
+        Circle.objects.bulk_update(circles, ["search_text"], batch_size=500)
+    return kind
+
+
+def _stripped(fields: KindFields) -> dict[str, object]:
+    return {name: value.strip() if isinstance(value, str) else value for name, value in fields.__dict__.items()}

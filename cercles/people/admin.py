@@ -1,27 +1,49 @@
+"""The coordination pages of people: saves go through the services, nobody is hard-deleted.
+
+Erasing a person will be the erasure service's job (personal-data rights); until then the
+coordination pages offer no delete at all, to anyone. Profiles are the person's own declaration
+(with their consent): shown here, changed by the person on their profile page. See docs/coordination.md.
+"""
+
+from __future__ import annotations
+
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from cercles.core.admin import PolicyAdmin, ReadOnlyInline, ServiceFormAdmin
+from cercles.core.policy import allows, require
+from cercles.people import services
 from cercles.people.models import Departement, JobFamily, JobFamilyGroup, Organisation, Profile, Region, User
 
 
-class ProfileInline(admin.StackedInline):  # type: ignore[type-arg]
+class ProfileInline(ReadOnlyInline):
+    """The person's own declaration, with their consent: changed by them on their profile page."""
+
     model = Profile
-    can_delete = False
-    autocomplete_fields = ["organisation"]
-    readonly_fields = ["consent_given_at", "consent_version", "updated_at"]
+    template = "admin/edit_inline/stacked.html"
+    fields = ("organisation", "job_family", "job_title", "departement", "consent_given_at", "consent_version")
+    readonly_fields = fields
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
     ordering = ["last_name", "first_name", "email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_active"]
-    search_fields = ["email", "first_name", "last_name"]
+    # Few, short columns: the list fits a 1280 px screen without scrolling sideways.
+    list_display = ["__str__", "email", "organisation", "departement", "is_active"]
+    list_filter = [
+        "is_active",
+        ("profile__organisation__kind", admin.ChoicesFieldListFilter),
+        ("profile__organisation", admin.RelatedOnlyFieldListFilter),
+        ("profile__departement__region", admin.RelatedOnlyFieldListFilter),
+        ("profile__departement", admin.RelatedOnlyFieldListFilter),
+        "is_staff",
+    ]
+    search_fields = ["email", "first_name", "last_name", "profile__organisation__name"]
+    list_select_related = ["profile__organisation", "profile__departement"]
     inlines = [ProfileInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -35,63 +57,122 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     # make anyone (themselves included) staff or superuser, nor take over a superuser's account.
     RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
+    @admin.display(description=_("organisation"), ordering="profile__organisation__name")
+    def organisation(self, user: User) -> str:
+        profile = getattr(user, "profile", None)
+        return profile.organisation.name if profile and profile.organisation else ""
+
+    @admin.display(description=_("département"), ordering="profile__departement__code")
+    def departement(self, user: User) -> str:
+        profile = getattr(user, "profile", None)
+        return (profile.departement_id or "") if profile else ""
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:  # type: ignore[union-attr]
+        readonly += ["last_login", "date_joined"]
+        if not allows(request.user, "programme.manage_rights"):
             readonly += [*self.RIGHTS_FIELDS, "password"]
         return readonly
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:  # type: ignore[union-attr]
+        if obj is not None and obj.is_superuser and not allows(request.user, "programme.manage_rights"):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:  # type: ignore[union-attr]
-            return False
-        return super().has_delete_permission(request, obj)
-
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        if not request.user.is_superuser:  # type: ignore[union-attr]
-            raise PermissionDenied
+        require(request.user, "programme.manage_rights")
         return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if not change:
+            saved = services.person_create(created_by=request.user, email=data["email"], password=data.get("password1"))  # type: ignore[arg-type]
+        else:
+            rights = None
+            if "is_superuser" in data:  # only on a superuser's form (the fields are read-only otherwise)
+                rights = services.Rights(
+                    is_staff=data["is_staff"],
+                    is_superuser=data["is_superuser"],
+                    groups=data["groups"],
+                    user_permissions=data["user_permissions"],
+                )
+            saved = services.person_update(
+                person_id=obj.pk,
+                updated_by=request.user,  # type: ignore[arg-type]
+                email=data["email"],
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                is_active=data.get("is_active", obj.is_active),
+                rights=rights,
+            )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Groups and permissions were saved by the service; profiles are read-only here."""
+        for formset in formsets:
+            formset.save(commit=False)  # writes nothing; lets the admin's history say so
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(ServiceFormAdmin):
     list_display = ["name", "kind", "departement"]
-    list_filter = ["kind"]
+    list_filter = ["kind", ("departement__region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "search_name"]
     autocomplete_fields = ["departement"]
+    fields = ["name", "kind", "departement"]
+    list_select_related = ["departement"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        from cercles.core.text import normalize_for_search
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = services.organisation_update(
+                organisation_id=obj.pk,
+                updated_by=request.user,  # type: ignore[arg-type]
+                name=data["name"],
+                kind=data["kind"],
+                departement=data["departement"],
+            )
+        else:
+            saved = services.organisation_get_or_create(
+                name=data["name"], kind=data["kind"], departement=data["departement"]
+            )
+        obj.pk = saved.pk
+        obj._state.adding = False
 
-        # The admin form edits the name; keep the folded name that de-duplicates organisations in step.
-        obj.search_name = normalize_for_search(obj.name)
-        super().save_model(request, obj, form, change)
+
+class ReferenceAdmin(PolicyAdmin):
+    """Reference data (INSEE, CNFPT), loaded by migrations: read-only in the coordination pages."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegionAdmin(ReferenceAdmin):
     list_display = ["code", "name"]
     search_fields = ["name"]
 
 
 @admin.register(Departement)
-class DepartementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DepartementAdmin(ReferenceAdmin):
     list_display = ["code", "name", "region"]
     list_filter = ["region"]
     search_fields = ["name", "code"]
+    list_select_related = ["region"]
 
 
 @admin.register(JobFamilyGroup)
-class JobFamilyGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class JobFamilyGroupAdmin(ReferenceAdmin):
     list_display = ["name", "code"]
 
 
 @admin.register(JobFamily)
-class JobFamilyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class JobFamilyAdmin(ReferenceAdmin):
     list_display = ["name", "group"]
     list_filter = ["group"]
     search_fields = ["name"]
+    list_select_related = ["group"]

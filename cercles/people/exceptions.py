@@ -8,6 +8,8 @@ CONSENT_REQUIRED = _(
 )
 ORGANISATION_NAME_REQUIRED = _("Indiquez le nom de votre organisation.")
 ORGANISATION_KIND_REQUIRED = _("Indiquez le type de votre organisation.")
+EMAIL_TAKEN = _("Un compte existe déjà avec cette adresse e-mail.")
+ORGANISATION_EXISTS = _("Une organisation de ce nom existe déjà dans ce département.")
 
 
 class ProfileError(DomainError):

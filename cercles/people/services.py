@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.exceptions import (
     CONSENT_REQUIRED,
+    EMAIL_TAKEN,
+    ORGANISATION_EXISTS,
     ORGANISATION_KIND_REQUIRED,
     ORGANISATION_NAME_REQUIRED,
     ProfileError,
 )
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group, Permission
 
 
 def organisation_get_or_create(*, name: str, kind: str, departement: Departement | None) -> Organisation:
@@ -23,12 +33,7 @@ def organisation_get_or_create(*, name: str, kind: str, departement: Departement
     differently still share one record. The kind given is used only for a new organisation.
     Raises ProfileError for an empty name or an unknown kind.
     """
-    clean_name = " ".join(name.split())
-    if not clean_name:
-        raise ProfileError(ORGANISATION_NAME_REQUIRED, field="organisation_name")
-    if kind not in OrganisationType.values:
-        raise ProfileError(ORGANISATION_KIND_REQUIRED, field="organisation_kind")
-    search_name = normalize_for_search(clean_name)
+    clean_name, search_name = _organisation_name(name, kind, fields=("organisation_name", "organisation_kind"))
     existing = Organisation.objects.filter(search_name=search_name, departement=departement).first()
     if existing is not None:
         return existing
@@ -41,6 +46,16 @@ def organisation_get_or_create(*, name: str, kind: str, departement: Departement
     except IntegrityError:
         return Organisation.objects.get(search_name=search_name, departement=departement)
     return organisation
+
+
+def _organisation_name(name: str, kind: str, *, fields: tuple[str, str]) -> tuple[str, str]:
+    """The name with its spaces tidied and its folded form; ProfileError on the form's field at fault."""
+    clean_name = " ".join(name.split())
+    if not clean_name:
+        raise ProfileError(ORGANISATION_NAME_REQUIRED, field=fields[0])
+    if kind not in OrganisationType.values:
+        raise ProfileError(ORGANISATION_KIND_REQUIRED, field=fields[1])
+    return clean_name, normalize_for_search(clean_name)
 
 
 @transaction.atomic
@@ -81,3 +96,91 @@ def profile_update(
     profile.full_clean()
     profile.save()
     return profile
+
+
+@dataclass(frozen=True)
+class Rights:
+    """Staff, superuser, groups and permissions: technical administration (``programme.manage_rights``)."""
+
+    is_staff: bool
+    is_superuser: bool
+    groups: Iterable[Group]
+    user_permissions: Iterable[Permission]
+
+
+@transaction.atomic
+def person_create(*, created_by: User, email: str, password: str | None = None) -> User:
+    """Open an account for someone (coordination pages); they complete their profile themselves.
+
+    Raises DomainPermissionDenied (policy ``programme.administer``), ProfileError when the address
+    already has an account (field ``email``).
+    """
+    require(created_by, "programme.administer")
+    address = User.objects.normalize_email(email.strip()).lower()
+    if User.objects.filter(email__iexact=address).exists():
+        raise ProfileError(EMAIL_TAKEN, field="email")
+    return User.objects.create_user(address, password or None)
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person_id: int,
+    updated_by: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    is_active: bool,
+    rights: Rights | None = None,
+) -> User:
+    """Change someone's identity or suspend their account (coordination pages).
+
+    ``rights`` are applied only for a superuser (policy ``programme.manage_rights``) and ignored
+    otherwise, so that a coordinator can never make anyone staff. A superuser's account is changed by
+    superusers only. Raises DomainPermissionDenied, ProfileError (address taken, field ``email``).
+    """
+    require(updated_by, "programme.administer")
+    person = User.objects.select_for_update().get(pk=person_id)
+    may_manage_rights = allows(updated_by, "programme.manage_rights")
+    if person.is_superuser and not may_manage_rights:
+        require(updated_by, "programme.manage_rights")
+    address = User.objects.normalize_email(email.strip()).lower()
+    if User.objects.filter(email__iexact=address).exclude(pk=person.pk).exists():
+        raise ProfileError(EMAIL_TAKEN, field="email")
+    person.email = address
+    person.first_name = first_name.strip()
+    person.last_name = last_name.strip()
+    person.is_active = is_active
+    if rights is not None and may_manage_rights:
+        person.is_staff = rights.is_staff
+        person.is_superuser = rights.is_superuser
+    person.full_clean(exclude=["password"])
+    person.save()
+    if rights is not None and may_manage_rights:
+        person.groups.set(rights.groups)
+        person.user_permissions.set(rights.user_permissions)
+    return person
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation_id: int, updated_by: User, name: str, kind: str, departement: Departement | None
+) -> Organisation:
+    """Correct an organisation's name, type or département (coordination pages).
+
+    Keeps the folded name that de-duplicates organisations in step. Raises DomainPermissionDenied,
+    ProfileError (empty name, unknown type, or another organisation already has that name there).
+    """
+    require(updated_by, "programme.administer")
+    organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
+    clean_name, search_name = _organisation_name(name, kind, fields=("name", "kind"))
+    twin = Organisation.objects.filter(search_name=search_name, departement=departement).exclude(pk=organisation.pk)
+    if twin.exists():
+        raise ProfileError(ORGANISATION_EXISTS, field="name")
+    organisation.name = clean_name
+    organisation.kind = kind
+    organisation.departement = departement
+    organisation.search_name = search_name
+    organisation.full_clean()
+    organisation.save()
+    return organisation

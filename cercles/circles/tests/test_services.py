@@ -448,7 +448,9 @@ class TestReviewFindings:
         join(circle, waiting)
         today = timezone.localdate()
         Circle.objects.filter(pk=circle.pk).update(
-            start_date=today - datetime.timedelta(days=60), end_date=today - datetime.timedelta(days=1)
+            start_date=today - datetime.timedelta(days=60),
+            end_date=today - datetime.timedelta(days=1),
+            join_deadline=today - datetime.timedelta(days=60),
         )
         with django_capture_on_commit_callbacks(execute=True):
             services.membership_leave(circle_id=circle.pk, user=member)
