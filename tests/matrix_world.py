@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cercles.circles.models import Circle, Membership, MembershipRole, MembershipStatus
+from cercles.circles.models import Circle, FacilitatorInvitation, Membership, MembershipRole, MembershipStatus
+from cercles.circles.services import facilitator_invite, invitation_token
 from cercles.people.models import User
 from tests.factories import make_circle, make_user, seat
 
@@ -22,6 +23,8 @@ class World:
     secrets: dict[str, str]
     co_facilitation: Membership
     application: Membership
+    invitation: FacilitatorInvitation
+    invitation_token: str
 
 
 def _named(name: str, last_name: str, **options: object) -> User:
@@ -61,4 +64,13 @@ def build_world() -> World:
         "applicant_name": pat.last_name,
         "application_message": "fenouillard",
     }
-    return World(circle=circle, users=users, secrets=secrets, co_facilitation=co_facilitation, application=application)
+    invitation = facilitator_invite(circle_id=circle.pk, invited_by=alice, email="invitee@exemple.fr")
+    return World(
+        circle=circle,
+        users=users,
+        secrets=secrets,
+        co_facilitation=co_facilitation,
+        application=application,
+        invitation=invitation,
+        invitation_token=invitation_token(invitation),
+    )

@@ -155,12 +155,27 @@ ROWS: list[Row] = [
         what="Modifier un cercle",
     ),
     Row(
-        "circles:facilitator_add",
-        lambda w: _reverse("circles:facilitator_add", w.circle.pk),
-        managers_only(REFUSED),
+        "circles:facilitator_invite",
+        lambda w: _reverse("circles:facilitator_invite", w.circle.pk),
+        managers_only(REDIRECT),
         method="POST",
-        data=lambda w: {"email": ""},
-        what="Ajouter une co-animation",
+        data=lambda w: {"email": "invitee@exemple.fr"},
+        what="Inviter une co-animation",
+    ),
+    Row(
+        "circles:invitation_withdraw",
+        lambda w: _reverse("circles:invitation_withdraw", w.circle.pk, w.invitation.pk),
+        managers_only(REDIRECT),
+        method="POST",
+        what="Retirer une invitation à co-animer",
+    ),
+    Row(
+        "circles:invitation",
+        lambda w: _reverse("circles:invitation", w.invitation_token),
+        # The signed link is the key: whoever holds it reads the invitation; accepting needs the account.
+        everyone(OK),
+        secrets={"member_name": frozenset(), "application_message": frozenset()},
+        what="Invitation à co-animer (lien signé reçu par e-mail)",
     ),
     Row(
         "circles:facilitator_remove",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core import signing
 from django.db.models import (
     Case,
     Count,
@@ -27,6 +29,7 @@ from cercles.circles.models import (
     Circle,
     CircleKind,
     CircleStatus,
+    FacilitatorInvitation,
     Membership,
     MembershipRole,
     MembershipStatus,
@@ -292,3 +295,33 @@ def my_circles(*, user: User) -> MyCircles:
 
 def kind_list() -> QuerySet[CircleKind]:
     return CircleKind.objects.order_by("position", "name")
+
+
+INVITATION_SALT = "cercles.circles.facilitator-invitation"
+
+
+def invitation_from_token(*, token: str) -> FacilitatorInvitation:
+    """The invitation a link points to, whatever its state (the page says it). Raises InvitationError
+    for a tampered, truncated or superseded link (a newer sending of the same invitation)."""
+    from cercles.circles.exceptions import INVITATION_LINK_INVALID, InvitationError
+
+    try:
+        data = signing.loads(token[:500], salt=INVITATION_SALT)
+        invitation_id, nonce = int(data["i"]), str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise InvitationError(INVITATION_LINK_INVALID) from error
+    invitation = (
+        FacilitatorInvitation.objects.select_related("circle__kind", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or not secrets.compare_digest(invitation.nonce, nonce):
+        raise InvitationError(INVITATION_LINK_INVALID)
+    return invitation
+
+
+def invitation_list_pending(*, circle: Circle) -> list[FacilitatorInvitation]:
+    """Pending invitations of a circle, for the people who manage it (the caller checked)."""
+    return list(
+        FacilitatorInvitation.objects.filter(
+            circle=circle, accepted_at=None, declined_at=None, withdrawn_at=None, expires_at__gt=timezone.now()
+        ).order_by("created_at", "id")
+    )
