@@ -200,6 +200,13 @@ ROWS: list[Row] = [
         what="Mes cercles",
     ),
     Row(
+        "circles:figures",
+        lambda w: _reverse("circles:figures"),
+        signed_in(DENIED, coordinator=OK, observer=OK),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset(), "member_email": frozenset()},
+        what="Le programme en chiffres (sans noms)",
+    ),
+    Row(
         "people:profile_edit",
         lambda w: _reverse("people:profile_edit"),
         signed_in(OK),

@@ -47,6 +47,10 @@ class MembershipError(DomainError):
 
 
 class CircleManagementDenied(DomainPermissionDenied):
+    """The policy refuses to let this person run the circle (rule ``circles.manage`` and its kin)."""
+
+    code = "circles.manage"
+
     def __init__(self) -> None:
         super().__init__(MANAGEMENT_DENIED)
 

@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("cercles/<int:circle_id>/candidatures/<int:membership_id>/", views.decide, name="decide"),
     path("mes-cercles/", views.my_circles, name="my_circles"),
+    path("programme/chiffres/", views.figures, name="figures"),
 ]

@@ -24,7 +24,7 @@ from cercles.circles.forms import (
     InvitationAnswerForm,
     JoinForm,
 )
-from cercles.circles.models import Circle, FacilitatorInvitation, MembershipStatus
+from cercles.circles.models import Circle, CircleStatus, FacilitatorInvitation, MembershipStatus
 from cercles.circles.rules import join_refusal
 from cercles.people.selectors import profile_for_user
 
@@ -221,3 +221,13 @@ def my_circles(request: HttpRequest) -> HttpResponse:
         "profile": profile_for_user(user=request.user),  # type: ignore[arg-type]
     }
     return render(request, "circles/my_circles.html", context)
+
+
+@login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    """The programme in figures, without names: coordinators and observers."""
+    context = {
+        "figures": selectors.programme_figures(user=request.user),  # type: ignore[arg-type]
+        "statuses": CircleStatus.choices,
+    }
+    return render(request, "circles/figures.html", context)

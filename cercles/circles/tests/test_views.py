@@ -439,3 +439,44 @@ class TestReviewFindings:
         html = client_for(None).get(reverse("circles:detail", args=[circle.pk])).content.decode()
         assert nameless.email.split("@")[0] not in html
         assert "Personne sans nom" in html
+
+
+class TestProgrammeFigures:
+    def test_observers_read_figures_without_any_name(self, circle: Circle, bob: User) -> None:
+        from cercles.circles.models import MembershipStatus as Status
+
+        observer = make_user("olivia", observer=True)
+        for _ in range(3):
+            seat(circle, make_user())
+        seat(circle, make_user("wanda"), status=Status.WAITING)
+        response = client_for(observer).get(reverse("circles:figures"))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert circle.kind.name in html
+        assert "4 personnes participent" in html
+        assert bob.last_name not in html
+        assert bob.first_name not in html
+        assert "Wanda" not in html
+
+    def test_counts_of_one_or_two_people_are_not_shown_exactly(self, circle: Circle, claire: User) -> None:
+        html = client_for(claire).get(reverse("circles:figures")).content.decode()
+        assert "moins de 3 personnes participent" in html
+
+    @pytest.mark.parametrize("persona", ["bob", "alice", "charlie"])
+    def test_participants_and_facilitators_do_not_see_the_figures(self, circle: Circle, request, persona: str) -> None:
+        response = client_for(request.getfixturevalue(persona)).get(reverse("circles:figures"))
+        assert response.status_code == 403
+
+    def test_the_page_keeps_its_queries_whatever_the_number_of_circles(self, claire: User) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = client_for(claire)
+        counts = []
+        for added in (2, 40):
+            for _ in range(added):
+                fill(make_circle(), 2)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("circles:figures")).status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1]
