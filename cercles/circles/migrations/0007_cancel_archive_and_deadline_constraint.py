@@ -12,7 +12,7 @@ def clamp_deadlines(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('circles', '0005_role_groups'),
+        ('circles', '0006_facilitator_invitations'),
         ('people', '0003_roles_permissions'),
     ]
 
