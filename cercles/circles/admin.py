@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from cercles.circles import exports, selectors, services
-from cercles.circles.exceptions import CircleEditConflict, CircleEditError
+from cercles.circles.exceptions import CANCEL_REASON_REQUIRED, CircleEditConflict, CircleEditError
 from cercles.circles.models import Circle, CircleKind, CircleStatus, Membership
 from cercles.core.admin import PolicyAdmin, ReadOnlyInline, ServiceFormAdmin
 from cercles.core.policy import require
@@ -325,6 +325,7 @@ class CloseDownForm(forms.Form):
         label=_("Message aux personnes inscrites"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": CANCEL_REASON_REQUIRED},
         help_text=_("Envoyé par e-mail aux membres, à l'animation, aux personnes en attente et aux candidatures."),
     )
 

@@ -379,7 +379,13 @@ def programme_figures(*, user: User) -> ProgrammeFigures:
         figures.by_status[row["status"]] += row["circles"]
         figures.participants += row["participants"]
         figures.waiting += row["waiting"]
-        if row["status"] not in (CircleStatus.FINISHED, CircleStatus.CLOSED):
+        # A circle that no longer runs (finished, closed, cancelled, archived) needs nobody to facilitate it.
+        if row["status"] not in (
+            CircleStatus.FINISHED,
+            CircleStatus.CLOSED,
+            CircleStatus.CANCELLED,
+            CircleStatus.ARCHIVED,
+        ):
             figures.without_facilitator += row["orphans"]
     active = Membership.objects.filter(ACTIVE_PARTICIPANT).order_by()
     type_labels = dict(OrganisationType.choices)

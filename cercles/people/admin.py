@@ -57,6 +57,10 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
     # make anyone (themselves included) staff or superuser, nor take over a superuser's account.
     RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        # A new account has no profile yet: the person fills it in at first login.
+        return list(self.inlines) if obj is not None else []
+
     @admin.display(description=_("organisation"), ordering="profile__organisation__name")
     def organisation(self, user: User) -> str:
         profile = getattr(user, "profile", None)
