@@ -9,6 +9,7 @@ joining, leaving and deciding go through the circle pages. See docs/coordination
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -338,7 +339,7 @@ class CloseDownForm(forms.Form):
 class MembershipAdmin(PolicyAdmin):
     """Read-only list of memberships; changes go through the circle pages (services)."""
 
-    list_display = ["user", "circle", "role", "status", "requested_at"]
+    list_display = ["user", "circle", "role", "status", "requested_on"]
     list_filter = ["role", "status"]
     search_fields = ["user__email", "user__last_name", "circle__title"]
     list_select_related = ["user", "circle"]
@@ -348,3 +349,8 @@ class MembershipAdmin(PolicyAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("demandé le"), ordering="requested_at")
+    def requested_on(self, membership: Membership) -> datetime.date:
+        # The day only: a full timestamp does not wrap and pushes the list past a 1280 px screen.
+        return timezone.localdate(membership.requested_at)
