@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cercles.circles import exports, selectors, services
@@ -161,7 +161,7 @@ class CircleAdmin(ServiceFormAdmin):
     @admin.display(description=_("animation"))
     def facilitation(self, circle: Circle) -> str:
         count = circle.facilitator_count  # type: ignore[attr-defined]
-        return str(count) if count else _t("à pourvoir")
+        return str(count) if count else gettext("à pourvoir")
 
     @admin.display(description=_("statut"))
     def status_label(self, circle: Circle) -> str:
@@ -239,34 +239,34 @@ class CircleAdmin(ServiceFormAdmin):
         return own + super().get_urls()
 
     def cancel_view(self, request: HttpRequest, circle_id: int) -> HttpResponse:
-        return self._close_down_view(request, circle_id, action="cancel")
+        def cancel(circle: Circle, reason: str) -> None:
+            services.circle_cancel(circle_id=circle.pk, cancelled_by=request.user, reason=reason)  # type: ignore[arg-type]
+
+        title, done = _("Annuler le cercle « %s »"), _("Le cercle est annulé.")
+        return self._close_down_view(request, circle_id, "cancel", cancel, title=title, done=done)
 
     def archive_view(self, request: HttpRequest, circle_id: int) -> HttpResponse:
-        return self._close_down_view(request, circle_id, action="archive")
+        def archive(circle: Circle, reason: str) -> None:
+            services.circle_archive(circle_id=circle.pk, archived_by=request.user, reason=reason)  # type: ignore[arg-type]
 
-    def _close_down_view(self, request: HttpRequest, circle_id: int, *, action: str) -> HttpResponse:
+        title, done = _("Archiver le cercle « %s »"), _("Le cercle est archivé.")
+        return self._close_down_view(request, circle_id, "archive", archive, title=title, done=done)
+
+    def _close_down_view(
+        self, request: HttpRequest, circle_id: int, action: str, close_down: Any, *, title: Any, done: Any
+    ) -> HttpResponse:
+        """The confirmation page of a cancel or an archive (a message for everyone concerned), then the service."""
         circle = get_object_or_404(Circle, pk=circle_id)
         require(request.user, f"circles.{action}", circle)
         form = CloseDownForm(request.POST or None, reason_required=action == "cancel")
         if request.method == "POST" and form.is_valid():
             try:
-                if action == "cancel":
-                    services.circle_cancel(
-                        circle_id=circle.pk,
-                        cancelled_by=request.user,  # type: ignore[arg-type]
-                        reason=form.cleaned_data["reason"],
-                    )  # type: ignore[arg-type]
-                else:
-                    services.circle_archive(
-                        circle_id=circle.pk,
-                        archived_by=request.user,  # type: ignore[arg-type]
-                        reason=form.cleaned_data["reason"],
-                    )  # type: ignore[arg-type]
+                close_down(circle, form.cleaned_data["reason"])
             except CircleEditError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error.message))
             else:
-                done = _t("Le cercle est annulé.") if action == "cancel" else _t("Le cercle est archivé.")
-                self.message_user(request, done + " " + _t("Les personnes inscrites sont prévenues par e-mail."))
+                told = gettext("Les personnes inscrites sont prévenues par e-mail.")
+                self.message_user(request, f"{done} {told}")
                 return HttpResponseRedirect(reverse("admin:circles_circle_change", args=[circle.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -274,8 +274,7 @@ class CircleAdmin(ServiceFormAdmin):
             "circle": circle,
             "form": form,
             "action": action,
-            "title": (_t("Annuler le cercle « %s »") if action == "cancel" else _t("Archiver le cercle « %s »"))
-            % circle.title,
+            "title": str(title) % circle.title,
         }
         return TemplateResponse(request, "admin/circles/circle/close_down.html", context)
 
@@ -285,15 +284,16 @@ class CircleAdmin(ServiceFormAdmin):
 
     @admin.action(description=_("Exporter les participants (CSV)"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Circle]) -> HttpResponse:
-        return self._export(request, list(queryset.values_list("pk", flat=True)), "csv", name=_t("cercles"))
+        return self._export(request, list(queryset.values_list("pk", flat=True)), "csv", name=gettext("cercles"))
 
     @admin.action(description=_("Exporter les participants (ODS)"))
     def export_ods(self, request: HttpRequest, queryset: QuerySet[Circle]) -> HttpResponse:
-        return self._export(request, list(queryset.values_list("pk", flat=True)), "ods", name=_t("cercles"))
+        return self._export(request, list(queryset.values_list("pk", flat=True)), "ods", name=gettext("cercles"))
 
     def _export(self, request: HttpRequest, circle_ids: list[int], file_format: str, *, name: str) -> HttpResponse:
         if file_format not in exports.CONTENT_TYPES:
-            return HttpResponse(_t("Format d'export inconnu."), status=404, content_type="text/plain; charset=utf-8")
+            unknown = gettext("Format d'export inconnu.")
+            return HttpResponse(unknown, status=404, content_type="text/plain; charset=utf-8")
         memberships = selectors.participant_list_for_export(user=request.user, circle_ids=circle_ids)  # type: ignore[arg-type]
         response = HttpResponse(
             exports.participants_file(memberships, file_format=file_format),
@@ -312,7 +312,7 @@ class CircleAdmin(ServiceFormAdmin):
             except CircleEditError:
                 continue  # already cancelled or archived: nothing to do for this one
             archived += 1
-        self.message_user(request, _t("%(count)s cercle(s) archivé(s).") % {"count": archived}, messages.SUCCESS)
+        self.message_user(request, gettext("%(count)s cercle(s) archivé(s).") % {"count": archived}, messages.SUCCESS)
 
 
 def _slug(name: str) -> str:
