@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cercles.circles.models import MembershipStatus
+from cercles.people.models import User
 from tests.factories import fill, make_circle, make_user, seat
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -37,6 +38,8 @@ def coordinator_page(signed_in_context: Callable[..., object], reference_data: N
         )
         fill(circle, 4)
         seat(circle, make_user(), status=MembershipStatus.WAITING)
+    # Long names, as in real life, so that the check does not pass by luck of short test names.
+    User.objects.update(last_name="de La Tour d'Auvergne-Lauraguais de Montmorency")
     coordinator = make_user("claire", is_staff=True)
     context = signed_in_context(coordinator, viewport={"width": 1280, "height": 900})
     return context.new_page()  # type: ignore[attr-defined,no-any-return]
