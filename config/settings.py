@@ -173,7 +173,6 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SIGNUP_REDIRECT_URL = "people:profile_edit"
 ACCOUNT_ADAPTER = "cercles.people.adapters.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PROGRAMME_NAME}] "
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Greetings and "signed in as" messages use the first name, never a placeholder (people/adapters.py).
 ACCOUNT_USER_DISPLAY = "cercles.people.adapters.user_display"

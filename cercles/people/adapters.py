@@ -20,6 +20,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
         return reverse("people:profile_edit")
 
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{settings.PROGRAMME_NAME}] {subject}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # The programme's name and address come from settings, whatever the Site record says.
         context = {"programme_name": settings.PROGRAMME_NAME, "site_url": settings.SITE_URL.rstrip("/"), **context}
