@@ -45,3 +45,20 @@ def _addresses(audience: str, membership: Membership) -> list[str]:
         ).exclude(user_id=membership.user_id)
         return list(facilitators.values_list("user__email", flat=True))
     return coordinator_addresses()
+
+
+def facilitator_invitation_send(*, invitation_id: int) -> int:
+    """E-mail the invited address its link; nothing when the invitation was answered meanwhile."""
+    from django.urls import reverse
+
+    from cercles.circles.models import FacilitatorInvitation
+    from cercles.circles.services import invitation_token
+
+    invitation = (
+        FacilitatorInvitation.objects.select_related("circle__kind", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or invitation.is_answered:
+        return 0
+    link = reverse("circles:invitation", args=[invitation_token(invitation)])
+    context = {"invitation": invitation, "circle": invitation.circle, "inviter": invitation.invited_by, "path": link}
+    return email_send(recipients=[invitation.email], template="circles/email/facilitator_invitation", context=context)

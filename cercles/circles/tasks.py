@@ -10,3 +10,8 @@ from cercles.circles import emails
 @task()
 def notify_membership_event(event: str, membership_id: int) -> None:
     emails.membership_event_send(event=event, membership_id=membership_id)
+
+
+@task()
+def send_facilitator_invitation(invitation_id: int) -> None:
+    emails.facilitator_invitation_send(invitation_id=invitation_id)

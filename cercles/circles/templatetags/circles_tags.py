@@ -46,3 +46,13 @@ def places(circle: Circle) -> str:
         "left": left,
         "capacity": capacity,
     }
+
+
+@register.filter
+def people_count(count: int) -> str:
+    """A number of people as figures pages show it: 1 or 2 become "moins de 3" (they could name someone)."""
+    from cercles.circles.selectors import SMALL_COUNT
+
+    if 0 < count < SMALL_COUNT:
+        return _("moins de %(count)s") % {"count": SMALL_COUNT}
+    return str(count)
