@@ -89,3 +89,11 @@ def test_it_refuses_to_load_the_demo_on_a_site_served_beyond_localhost(settings)
     with pytest.raises(CommandError):
         call_command("load_demo", "--quiet", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_it_says_where_the_passwords_went_when_their_file_is_gone(data_dir: Path) -> None:
+    call_command("load_demo", "--quiet", stdout=StringIO())
+    (data_dir / "demo-logins.txt").unlink()
+    output = StringIO()
+    call_command("load_demo", stdout=output)
+    assert "password file missing" in output.getvalue()

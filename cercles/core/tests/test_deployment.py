@@ -32,6 +32,25 @@ def production(settings) -> None:
     settings.DEBUG = False
 
 
+def run_as_deployed(arguments: list[str], data_dir: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """Run Python in a fresh process that reads ``variables`` as a deployment would (settings parse at import).
+
+    Only what a deployment would have: not the test run's own variables (DATABASE_URL, or the
+    DJANGO_ALLOW_ASYNC_UNSAFE that the browser tests set, which Django's deploy check refuses).
+    """
+    environment = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG", "TMPDIR"}}
+    environment.update(variables, CERCLES_DATA_DIR=str(data_dir))
+    return subprocess.run(  # noqa: S603 - the test's own fixed arguments
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def error_ids() -> set[str]:
     return {message.id for message in check_safe_to_serve_beyond_localhost(None) if isinstance(message, Error)}
 
@@ -88,32 +107,18 @@ def test_it_lets_make_run_start_on_localhost_with_no_setting(settings) -> None:
 
 
 def test_it_passes_the_deploy_check_with_the_production_environment(tmp_path: Path) -> None:
-    # A fresh process reads the environment as a deployment would (settings are parsed at import).
-    # Only what a deployment would have: not the test run's own variables (DATABASE_URL, or the
-    # DJANGO_ALLOW_ASYNC_UNSAFE that the browser tests set, which Django's deploy check refuses).
-    environment = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG", "TMPDIR"}}
-    environment.update(
-        {
-            "CERCLES_DATA_DIR": str(tmp_path),
-            "SECRET_KEY": PRODUCTION_KEY,
-            "ALLOWED_HOSTS": "cercles.example.fr",
-            "CSRF_TRUSTED_ORIGINS": "https://cercles.example.fr",
-            "SITE_URL": "https://cercles.example.fr",
-            "SECURE_COOKIES": "1",
-            "SECURE_SSL_REDIRECT": "1",
-            "SECURE_HSTS_SECONDS": "31536000",
-            "SECURE_HSTS_PRELOAD": "1",
-            "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_as_deployed(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        tmp_path,
+        SECRET_KEY=PRODUCTION_KEY,
+        ALLOWED_HOSTS="cercles.example.fr",
+        CSRF_TRUSTED_ORIGINS="https://cercles.example.fr",
+        SITE_URL="https://cercles.example.fr",
+        SECURE_COOKIES="1",
+        SECURE_SSL_REDIRECT="1",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_PRELOAD="1",
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -154,3 +159,30 @@ def test_failed_logins_are_rate_limited(client, alice) -> None:
 def test_every_way_in_has_a_rate_limit(settings) -> None:
     for action in ["login_failed", "login", "request_login_code", "reset_password", "reset_password_from_key"]:
         assert settings.ACCOUNT_RATE_LIMITS[action]
+
+
+@pytest.mark.django_db
+def test_login_codes_are_rate_limited(client, alice, mailoutbox) -> None:
+    for _attempt in range(3):
+        client.post("/compte/login/code/", {"email": alice.email})
+        client.cookies.clear()
+    response = client.post("/compte/login/code/", {"email": alice.email})
+    assert "Trop" in response.content.decode()
+    assert len(mailoutbox) == 3
+
+
+@pytest.mark.django_db
+def test_password_reset_requests_are_rate_limited(client, alice, mailoutbox) -> None:
+    for _attempt in range(5):
+        client.post("/compte/password/reset/", {"email": alice.email})
+    assert client.post("/compte/password/reset/", {"email": alice.email}).status_code == 429
+    assert len(mailoutbox) == 5
+
+
+def test_uvicorn_refuses_to_start_an_unsafe_deployment(tmp_path: Path) -> None:
+    # uvicorn imports config.asgi without manage.py's checks: the module runs them itself.
+    result = run_as_deployed(["-c", "import config.asgi"], tmp_path, ALLOWED_HOSTS="cercles.example.fr")
+    assert result.returncode != 0
+    assert "Cercles refuses to start" in result.stderr
+    assert "cercles.E002" in result.stderr
+    assert "cercles.E004" in result.stderr
