@@ -62,7 +62,8 @@ def reference_data(transactional_db: None) -> None:
     def run(module: str, function: str) -> None:
         getattr(importlib.import_module(module), function)(django_apps, None)
 
-    Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": "testserver", "name": "Cercles"})
+    if not Site.objects.filter(pk=settings.SITE_ID).exists():
+        run("cercles.core.migrations.0001_site_from_settings", "name_site")
     if not Departement.objects.exists():
         run("cercles.people.migrations.0002_reference_data", "load")
     if not CircleKind.objects.exists():

@@ -29,11 +29,14 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default is for a laptop; a deployment sets its own key (docs/deployment.md).
-SECRET_KEY = os.environ.get("SECRET_KEY", "cercles-embedded-mode-not-secret-change-me-in-deployment")
+# The embedded default is for a laptop. The "django-insecure-" prefix marks it: Django's deploy check
+# warns about it, and ours (cercles.E002) refuses it as soon as the site is served beyond localhost.
+SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-cercles-embedded-mode-set-SECRET_KEY-in-deployment")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The programme's name in e-mails and page titles; the Site record is set from it and SITE_URL.
+PROGRAMME_NAME = os.environ.get("PROGRAMME_NAME", "Cercles")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -170,10 +173,26 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SIGNUP_REDIRECT_URL = "people:profile_edit"
 ACCOUNT_ADAPTER = "cercles.people.adapters.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cercles] "
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-# Failed logins: 5 per 5 minutes per e-mail, 10 per minute per address (allauth's rate limits).
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# Greetings and "signed in as" messages use the first name, never a placeholder (people/adapters.py).
+ACCOUNT_USER_DISPLAY = "cercles.people.adapters.user_display"
+# Every way in is rate-limited, the coordination's login included (it goes through this login,
+# config/urls.py). Written out rather than left to allauth's defaults so that a reader sees them.
+ACCOUNT_RATE_LIMITS = {
+    # Failed password logins: 10 a minute per IP address, 5 per 5 minutes per e-mail.
+    "login_failed": "10/m/ip,5/300s/key",
+    "login": "30/m/ip",
+    # Login by code: asking for a code (3 a minute per e-mail); a code allows 3 tries (below).
+    "request_login_code": "20/m/ip,3/m/key",
+    # Password reset: asking for the e-mail, then the page its link opens.
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
+    "confirm_email": "1/10s/key",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -213,8 +232,23 @@ BOOTSTRAP5 = {
 # --- Security --------------------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "cercles.core.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
+# Off by default so that `make run` works over plain HTTP on localhost; the check cercles.E004
+# refuses to serve beyond localhost without them (docs/deployment.md).
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Opt-in: a domain on the browsers' preload list stays HTTPS-only for months, even if HSTS is removed.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The load balancer's health probe may speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
+# Behind a reverse proxy that terminates HTTPS: "HTTP_X_FORWARDED_PROTO" or "HTTP_X_FORWARDED_PROTO,https".
+# Set it only if the proxy always sets (and overwrites) that header, or anyone could claim HTTPS.
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    (_proxy_header[0], _proxy_header[1] if len(_proxy_header) > 1 else "https") if _proxy_header else None
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -12,6 +13,8 @@ admin.site.index_title = "Administration du programme"
 admin.site.enable_nav_sidebar = False
 # The coordination pages follow the policy: staff outside the Coordination group are not let in.
 admin.site.has_permission = lambda request: allows(request.user, "programme.administer")  # type: ignore[method-assign]
+# The coordination's login is the site's login: same rate limits, login by code, one form to attack.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("cercles.circles.urls")),

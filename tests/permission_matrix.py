@@ -143,6 +143,14 @@ ROWS: list[Row] = [
     Row(
         "circles:leave",
         lambda w: _reverse("circles:leave", w.circle.pk),
+        # The confirmation page: what leaving costs (the seat, the rank), to the person concerned only.
+        signed_in(OK, outsider=REFUSED, coordinator=REFUSED, observer=REFUSED, staff=REFUSED),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset(), "applicant_name": frozenset()},
+        what="Quitter un cercle ou sa liste d'attente : la confirmation",
+    ),
+    Row(
+        "circles:leave",
+        lambda w: _reverse("circles:leave", w.circle.pk),
         signed_in(REDIRECT, outsider=REFUSED, coordinator=REFUSED, observer=REFUSED, staff=REFUSED),
         method="POST",
         what="Quitter un cercle ou sa liste d'attente",

@@ -1,15 +1,22 @@
 """The demo programme that `make run` loads once, so that a newcomer sees a living platform.
 
-Deterministic (fixed seed). Bulk-created participants get unusable passwords: hashing thousands of
-passwords would take minutes; the few demo logins below share one password.
+Deterministic (fixed seed), except for the passwords. Bulk-created participants get unusable
+passwords: hashing thousands of passwords would take minutes. The three demo logins get passwords
+generated here, at first start (never a fixed one that a README would publish); `load_demo` prints
+them and keeps them in ``data/demo-logins.txt``, readable by its owner only. Every demo account has
+an address at ``@demo.cercles.fr``: the system check cercles.E003 refuses to serve them beyond localhost.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import random
+import secrets
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -25,16 +32,17 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.services import circle_create
+from cercles.core.checks import DEMO_EMAIL_DOMAIN
 from cercles.core.text import normalize_for_search
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
-DEMO_PASSWORD = "cercles-demo-2026"  # noqa: S105 - printed on start, demo only
 DEMO_LOGINS = [
-    ("coordination@demo.cercles.fr", "coordinatrice du programme (accès à la coordination)"),
-    ("animation@demo.cercles.fr", "animatrice de plusieurs cercles"),
-    ("membre@demo.cercles.fr", "participant, membre d'un cercle complet"),
+    (f"coordination@{DEMO_EMAIL_DOMAIN}", "coordinatrice du programme (accès à la coordination)"),
+    (f"animation@{DEMO_EMAIL_DOMAIN}", "animatrice de plusieurs cercles"),
+    (f"membre@{DEMO_EMAIL_DOMAIN}", "participant, membre d'un cercle complet"),
 ]
+DEMO_LOGINS_FILE = "demo-logins.txt"
 
 FIRST_NAMES = [
     "Camille",
@@ -100,9 +108,43 @@ def demo_is_loaded() -> bool:
     return User.objects.filter(email=DEMO_LOGINS[0][0]).exists()
 
 
+def demo_logins_path() -> Path:
+    return Path(settings.DATA_DIR) / DEMO_LOGINS_FILE
+
+
+def demo_logins_write(passwords: dict[str, str]) -> Path:
+    """Write the demo logins and their passwords to ``data/demo-logins.txt``, mode 0600; returns the path."""
+    path = demo_logins_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{email} {passwords[email]} {role}" for email, role in DEMO_LOGINS]
+    # Created 0600 from the start (no window where another account could read it); chmod in case
+    # an older file with looser rights is being overwritten.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def demo_logins_read() -> dict[str, str]:
+    """The demo passwords by e-mail, from the file written at first start; empty if it is gone."""
+    try:
+        text = demo_logins_path().read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    passwords = {}
+    for line in text.splitlines():
+        email, _, rest = line.partition(" ")
+        passwords[email] = rest.partition(" ")[0]
+    return passwords
+
+
 @transaction.atomic
-def demo_load(*, participants: int = 40, seed: int = 7) -> str:
-    """Create organisations, people (3 demo logins + ``participants``) and a dozen circles in every status."""
+def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
+    """Create organisations, people (3 demo logins + ``participants``) and a dozen circles in every status.
+
+    Returns the demo logins' generated passwords by e-mail; the caller shows and stores them.
+    """
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     departements = {d.code: d for d in Departement.objects.all()}
     families = list(JobFamily.objects.order_by("code"))
@@ -114,23 +156,32 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> str:
         )[0]
         for name, kind, dep in ORGANISATIONS
     ]
-    hashed = make_password(DEMO_PASSWORD)
+    passwords = {email: secrets.token_urlsafe(12) for email, _role in DEMO_LOGINS}
+    # A coordinator (staff in the Coordination group), not a superuser: the demo shows the
+    # programme team's powers, never the technical administration's.
     coordinator = User.objects.create(
         email=DEMO_LOGINS[0][0],
         first_name="Claire",
         last_name="Coordination",
         is_staff=True,
-        is_superuser=True,
-        password=hashed,
+        password=make_password(passwords[DEMO_LOGINS[0][0]]),
     )
     facilitator = User.objects.create(
-        email=DEMO_LOGINS[1][0], first_name="Agnès", last_name="Animation", password=hashed
+        email=DEMO_LOGINS[1][0],
+        first_name="Agnès",
+        last_name="Animation",
+        password=make_password(passwords[DEMO_LOGINS[1][0]]),
     )
-    member = User.objects.create(email=DEMO_LOGINS[2][0], first_name="Marc", last_name="Membre", password=hashed)
+    member = User.objects.create(
+        email=DEMO_LOGINS[2][0],
+        first_name="Marc",
+        last_name="Membre",
+        password=make_password(passwords[DEMO_LOGINS[2][0]]),
+    )
     coordinator.groups.add(Group.objects.get(name="Coordination"))
     people = [
         User(
-            email=f"participant{index:03d}@demo.cercles.fr",
+            email=f"participant{index:03d}@{DEMO_EMAIL_DOMAIN}",
             first_name=rng.choice(FIRST_NAMES),
             last_name=rng.choice(LAST_NAMES),
             password=make_password(None),  # unusable: these accounts are for show
@@ -172,7 +223,7 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> str:
     )
     circles = _demo_circles(departements, facilitator)
     _fill(circles, people, member, rng)
-    return f"{len(organisations)} organisations, {participants + 3} people, {len(circles)} circles"
+    return passwords
 
 
 def _demo_circles(departements: dict[str, Departement], facilitator: User) -> dict[str, Circle]:

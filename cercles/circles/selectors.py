@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cercles.circles.models import (
+    ApprovalMode,
     Circle,
     CircleKind,
     CircleStatus,
@@ -203,7 +204,9 @@ def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
     if can_manage:
         others = (
             Membership.objects.filter(circle=circle, status__in=[MembershipStatus.PENDING, MembershipStatus.WAITING])
-            .select_related("user__profile__organisation")
+            # What diversity needs, for the facilitators who choose (organisation type, job family,
+            # territory): joined here, so the page's query count does not grow with the list.
+            .select_related("user__profile__organisation", "user__profile__job_family", "user__profile__departement")
             .order_by("requested_at", "id")
         )
         for other in others:
@@ -245,6 +248,52 @@ def waitlist_rank(*, membership: Membership) -> int | None:
         _ahead_in_queue(membership.requested_at, membership.id)
     )
     return ahead.count() + 1
+
+
+def waitlist_rank_on_joining(*, circle: Circle) -> int | None:
+    """The rank a person asking to join now would get: None when a place is free or on application.
+
+    An announcement, not a promise: someone may join first; the join's own message gives the real rank.
+    """
+    if circle.approval_mode == ApprovalMode.APPROVAL or circle.places_left > 0:  # type: ignore[attr-defined]
+        return None
+    return circle.waiting_count + 1  # type: ignore[attr-defined,no-any-return]
+
+
+@dataclass(frozen=True)
+class LeavePreview:
+    """What leaving a circle would cost: the confirmation page's data."""
+
+    circle: Circle
+    membership: Membership
+    waitlist_rank: int | None
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.membership.role == MembershipRole.FACILITATOR
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership.status == MembershipStatus.ACTIVE and not self.is_facilitator
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.membership.status == MembershipStatus.WAITING
+
+    @property
+    def is_applying(self) -> bool:
+        return self.membership.status == MembershipStatus.PENDING
+
+
+def membership_leave_preview(*, circle_id: int, user: User) -> LeavePreview:
+    """The person's place in the circle, and their rank if waiting. Raises Http404 or MembershipError."""
+    from cercles.circles.exceptions import NOT_A_MEMBER, MembershipError
+
+    circle = circle_get(circle_id=circle_id)
+    membership = membership_for(circle=circle, user=user)
+    if membership is None or membership.status in (MembershipStatus.LEFT, MembershipStatus.REFUSED):
+        raise MembershipError(NOT_A_MEMBER)
+    return LeavePreview(circle=circle, membership=membership, waitlist_rank=waitlist_rank(membership=membership))
 
 
 def circle_get_for_manager(*, circle_id: int, user: User) -> Circle:

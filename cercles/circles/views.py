@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from cercles.circles import selectors, services
@@ -80,7 +80,8 @@ def join(request: HttpRequest, circle_id: int) -> HttpResponse:
         )
         messages.success(request, _join_message(outcome))
         return redirect("circles:detail", circle_id=circle.pk)
-    return render(request, "circles/join.html", {"circle": circle, "form": form})
+    context = {"circle": circle, "form": form, "rank": selectors.waitlist_rank_on_joining(circle=circle)}
+    return render(request, "circles/join.html", context)
 
 
 def _join_message(outcome: services.JoinOutcome) -> str:
@@ -93,12 +94,16 @@ def _join_message(outcome: services.JoinOutcome) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def leave(request: HttpRequest, circle_id: int) -> HttpResponse:
-    circle = selectors.circle_get(circle_id=circle_id)
-    services.membership_leave(circle_id=circle.pk, user=request.user)  # type: ignore[arg-type]
-    messages.success(request, _("C'est noté : vous ne faites plus partie de ce cercle."))
-    return redirect("circles:detail", circle_id=circle.pk)
+    """GET says what leaving costs (the seat goes to the next person, the rank is lost); POST leaves."""
+    if request.method == "POST":
+        circle = selectors.circle_get(circle_id=circle_id)
+        services.membership_leave(circle_id=circle.pk, user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("C'est noté : vous ne faites plus partie de ce cercle."))
+        return redirect("circles:detail", circle_id=circle.pk)
+    preview = selectors.membership_leave_preview(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
+    return render(request, "circles/leave.html", {"preview": preview, "circle": preview.circle})
 
 
 @login_required

@@ -105,6 +105,8 @@ PAGES: dict[str, tuple[str | None, Callable[[Programme], str], str, int]] = {
     "profile": ("member", lambda p: "/profil/", "Mon profil", 200),
     "my-circles": ("member", lambda p: "/mes-cercles/", "Mes cercles", 200),
     "my-circles-facilitator": ("facilitator", lambda p: "/mes-cercles/", "Mes cercles", 200),
+    "leave-member": ("member", lambda p: f"/cercles/{p.circle.pk}/quitter/", "Quitter le cercle", 200),
+    "leave-waiting": ("waiting", lambda p: f"/cercles/{p.full_circle.pk}/quitter/", "Quitter la liste", 200),
 }
 
 

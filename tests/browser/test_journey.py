@@ -117,7 +117,7 @@ def test_signup_join_waitlist_and_promotion(fresh_context, live_server) -> None:
 
     # --- The circle has one free place: the newcomer accepts the pact and joins.
     open_circle_from_catalogue(first, title)
-    expect(first.get_by_text("1 sur 1")).to_be_visible()
+    expect(first.get_by_text("1 place libre sur 1")).to_be_visible()
     activate(first, first.get_by_role("link", name="Rejoindre ce cercle"))
     expect(first.get_by_role("heading", level=1)).to_have_text(f"Rejoindre « {title} »")
     expect(first.get_by_role("heading", name="Le pacte de confidentialité")).to_be_visible()
@@ -129,7 +129,7 @@ def test_signup_join_waitlist_and_promotion(fresh_context, live_server) -> None:
     expect(first.get_by_text("Bienvenue ! Vous faites maintenant partie du cercle.")).to_be_visible()
     expect(first.get_by_text("Vous faites partie de ce cercle.", exact=True)).to_be_visible()
     expect(first.get_by_role("listitem").filter(has_text="Nadia Nouvelle")).to_be_visible()
-    expect(first.get_by_text("0 sur 1")).to_be_visible()
+    expect(first.get_by_text("0 place libre sur 1")).to_be_visible()
 
     # --- A second person, in another browser, signs in and finds the circle full.
     waiting_person = make_user("berenice")  # the factory makes the e-mail from the name: keep it ASCII
@@ -157,16 +157,19 @@ def test_signup_join_waitlist_and_promotion(fresh_context, live_server) -> None:
 
     expect(second.get_by_text("Le cercle est complet : vous êtes n° 1 sur la liste d'attente.")).to_be_visible()
     expect(second.get_by_text("Vous êtes n° 1 sur la liste d'attente.", exact=True)).to_be_visible()
-    expect(second.get_by_role("button", name="Quitter la liste d'attente")).to_be_visible()
+    expect(second.get_by_role("link", name="Quitter la liste d'attente")).to_be_visible()
 
     # --- The newcomer leaves: the place goes at once to the first person waiting.
+    # Leaving asks for confirmation first, and says where the seat goes.
+    activate(first, first.get_by_role("link", name="Quitter le cercle"))
+    expect(first.get_by_text("Votre place ira aussitôt à la première personne de la liste d'attente")).to_be_visible()
     activate(first, first.get_by_role("button", name="Quitter le cercle"))
     expect(first.get_by_text("C'est noté : vous ne faites plus partie de ce cercle.")).to_be_visible()
     expect(first.get_by_role("link", name="Rejoindre la liste d'attente")).to_be_visible()
 
     second.reload()
     expect(second.get_by_text("Vous faites partie de ce cercle.", exact=True)).to_be_visible()
-    expect(second.get_by_role("button", name="Quitter le cercle")).to_be_visible()
+    expect(second.get_by_role("link", name="Quitter le cercle")).to_be_visible()
     expect(second.get_by_role("listitem").filter(has_text="Bérénice Test")).to_be_visible()
     expect(second.get_by_role("listitem").filter(has_text="Nadia Nouvelle")).to_have_count(0)
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from cercles.circles.models import CircleStatus
+from cercles.circles.models import ApprovalMode, Circle, CircleStatus
 
 register = template.Library()
 
@@ -25,6 +26,26 @@ def duration(minutes: int | None) -> str:
     if not hours:
         return _("%(minutes)s min") % {"minutes": rest}
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+@register.filter
+def places(circle: Circle) -> str:
+    """The places of a circle (annotated by ``with_status``), saying how one gets one.
+
+    "5 places libres sur 8" where one joins directly; on application, the places are not free for
+    the taking, so the text says "sur candidature" first.
+    """
+    left, capacity = circle.places_left, circle.capacity  # type: ignore[attr-defined]
+    if circle.approval_mode == ApprovalMode.APPROVAL:
+        return ngettext(
+            "Sur candidature · %(left)s place à attribuer sur %(capacity)s",
+            "Sur candidature · %(left)s places à attribuer sur %(capacity)s",
+            left,
+        ) % {"left": left, "capacity": capacity}
+    return ngettext("%(left)s place libre sur %(capacity)s", "%(left)s places libres sur %(capacity)s", left) % {
+        "left": left,
+        "capacity": capacity,
+    }
 
 
 @register.filter

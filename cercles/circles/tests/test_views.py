@@ -7,6 +7,8 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,7 +67,7 @@ class TestCirclePage:
     def test_it_shows_the_pact_places_and_rhythm(self, circle: Circle, client) -> None:
         html = client.get(reverse("circles:detail", args=[circle.pk])).content.decode()
         assert "Le pacte de confidentialité" in html
-        assert "5 sur 6" in html
+        assert "5 places libres sur 6" in html
         assert "chaque mois" in html
         assert "2 h 30" in html
 
@@ -136,8 +138,63 @@ class TestJoinView:
 
 
 class TestLeaveView:
-    def test_it_needs_post(self, circle: Circle, bob: User) -> None:
-        assert client_for(bob).get(reverse("circles:leave", args=[circle.pk])).status_code == 405
+    def test_it_asks_a_member_to_confirm_and_says_the_seat_goes_to_the_next_person(
+        self, circle: Circle, bob: User
+    ) -> None:
+        seat(circle, make_user(), status=MembershipStatus.WAITING)
+        response = client_for(bob).get(reverse("circles:leave", args=[circle.pk]))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Quitter le cercle « " in html
+        assert "Votre place ira aussitôt à la première personne de la liste d'attente (1 personne attend)" in html
+        assert f'action="{reverse("circles:leave", args=[circle.pk])}"' in html
+        # Nothing changes until the form is sent.
+        assert Membership.objects.get(circle=circle, user=bob).status == MembershipStatus.ACTIVE
+
+    def test_it_tells_a_waiting_person_the_rank_they_would_lose(self, alice: User) -> None:
+        circle = make_circle(capacity=1, facilitators=(alice,))
+        fill(circle, 1)
+        seat(circle, make_user(), status=MembershipStatus.WAITING, minutes_ago=5)
+        waiting = make_user()
+        seat(circle, waiting, status=MembershipStatus.WAITING)
+        html = client_for(waiting).get(reverse("circles:leave", args=[circle.pk])).content.decode()
+        assert "Vous êtes n° 2 sur la liste d'attente. En la quittant, vous perdez ce rang" in html
+        assert "Quitter la liste d'attente" in html
+        # The member list is not part of this page.
+        assert "Test" not in html.split("<main", 1)[-1].split("</main>", 1)[0].replace(circle.title, "")
+
+    def test_it_tells_an_applicant_the_application_is_withdrawn(self, alice: User, charlie: User) -> None:
+        circle = make_circle(approval=True, facilitators=(alice,))
+        seat(circle, charlie, status=MembershipStatus.PENDING)
+        html = client_for(charlie).get(reverse("circles:leave", args=[circle.pk])).content.decode()
+        assert "Retirer votre candidature" in html
+
+    def test_it_tells_a_facilitator_what_they_stop_seeing(self, circle: Circle, alice: User) -> None:
+        html = client_for(alice).get(reverse("circles:leave", args=[circle.pk])).content.decode()
+        assert "Quitter l'animation de « " in html
+        assert "Vous ne verrez plus les membres" in html
+
+    def test_the_circle_page_links_to_the_confirmation_instead_of_leaving(self, circle: Circle, bob: User) -> None:
+        html = client_for(bob).get(reverse("circles:detail", args=[circle.pk])).content.decode()
+        assert f'href="{reverse("circles:leave", args=[circle.pk])}"' in html
+        assert f'action="{reverse("circles:leave", args=[circle.pk])}"' not in html
+
+    @pytest.mark.parametrize("persona", ["charlie", "claire"])
+    def test_someone_outside_the_circle_gets_a_message_and_no_form(self, request, circle: Circle, persona: str) -> None:
+        response = client_for(request.getfixturevalue(persona)).get(reverse("circles:leave", args=[circle.pk]))
+        html = response.content.decode()
+        assert response.status_code == 409
+        assert "Vous ne faites pas partie de ce cercle." in html
+        assert "Bob Test" not in html
+
+    def test_anonymous_is_sent_to_login_to_confirm(self, circle: Circle, client) -> None:
+        url = reverse("circles:leave", args=[circle.pk])
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == login_url_for(url)
+
+    def test_other_methods_are_refused(self, circle: Circle, bob: User) -> None:
+        assert client_for(bob).put(reverse("circles:leave", args=[circle.pk])).status_code == 405
 
     def test_a_member_leaves(self, circle: Circle, bob: User) -> None:
         response = client_for(bob).post(reverse("circles:leave", args=[circle.pk]), follow=True)
@@ -439,6 +496,102 @@ class TestReviewFindings:
         html = client_for(None).get(reverse("circles:detail", args=[circle.pk])).content.decode()
         assert nameless.email.split("@")[0] not in html
         assert "Personne sans nom" in html
+
+
+class TestPlacesWording:
+    def test_a_card_says_how_many_places_are_free_out_of_how_many(self, alice: User, client) -> None:
+        circle = make_circle(title="Cercle à places", capacity=8, facilitators=(alice,))
+        fill(circle, 3)
+        html = client.get(reverse("circles:catalogue")).content.decode()
+        assert "5 places libres sur 8" in html
+
+    def test_a_card_says_one_place_in_the_singular(self, alice: User, client) -> None:
+        circle = make_circle(capacity=2, facilitators=(alice,))
+        fill(circle, 1)
+        assert "1 place libre sur 2" in client.get(reverse("circles:catalogue")).content.decode()
+
+    def test_a_circle_on_application_does_not_advertise_free_places(self, alice: User, client) -> None:
+        circle = make_circle(title="Cercle sur candidature", capacity=8, approval=True, facilitators=(alice,))
+        fill(circle, 3)
+        for url in (reverse("circles:catalogue"), reverse("circles:detail", args=[circle.pk])):
+            html = client.get(url).content.decode()
+            assert "Sur candidature · 5 places à attribuer sur 8" in html
+            assert "places libres" not in html
+
+    def test_the_circle_page_says_places_free_out_of_capacity(self, alice: User, client) -> None:
+        circle = make_circle(capacity=8, facilitators=(alice,))
+        fill(circle, 3)
+        html = client.get(reverse("circles:detail", args=[circle.pk])).content.decode()
+        assert "5 places libres sur 8" in html
+
+
+class TestJoinFormRank:
+    def test_the_join_form_of_a_full_circle_announces_the_rank(self, alice: User, charlie: User) -> None:
+        circle = make_circle(capacity=1, facilitators=(alice,))
+        fill(circle, 1)
+        seat(circle, make_user(), status=MembershipStatus.WAITING)
+        seat(circle, make_user(), status=MembershipStatus.WAITING)
+        html = client_for(charlie).get(reverse("circles:join", args=[circle.pk])).content.decode()
+        assert "vous serez n° 3 sur la liste d'attente" in html
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+
+    def test_the_join_form_of_a_circle_with_places_announces_no_rank(self, circle: Circle, charlie: User) -> None:
+        html = client_for(charlie).get(reverse("circles:join", args=[circle.pk])).content.decode()
+        assert "sur la liste d'attente" not in html
+
+
+class TestDiversityForReviewers:
+    def make_reviewed_circle(self, alice: User, size: int) -> Circle:
+        circle = make_circle(capacity=1, approval=True, facilitators=(alice,))
+        fill(circle, 1)
+        for _ in range(size):
+            seat(circle, make_user(), status=MembershipStatus.PENDING)
+            seat(circle, make_user(), status=MembershipStatus.WAITING)
+        return circle
+
+    def test_facilitators_see_organisation_type_job_family_and_territory(self, alice: User) -> None:
+        circle = self.make_reviewed_circle(alice, 1)
+        html = client_for(alice).get(reverse("circles:detail", args=[circle.pk])).content.decode()
+        applications, waiting = html.split("Candidatures à examiner", 1)[1].split("Liste d'attente", 1)
+        for section in (applications, waiting):
+            assert "Type d'organisation : Commune" in section
+            assert "Famille de métiers : " in section
+            assert "Territoire : Ille-et-Vilaine (35)" in section
+
+    def test_members_and_visitors_do_not_see_them(self, alice: User, client) -> None:
+        circle = self.make_reviewed_circle(alice, 1)
+        member = Membership.objects.filter(circle=circle, status=MembershipStatus.ACTIVE).exclude(user=alice).first()
+        assert member is not None
+        for viewer in (client, client_for(member.user)):
+            html = viewer.get(reverse("circles:detail", args=[circle.pk])).content.decode()
+            assert "Territoire :" not in html
+
+    def test_the_page_takes_the_same_queries_for_2_or_40_people_to_review(self, alice: User) -> None:
+        counts = []
+        for size in (1, 20):
+            circle = self.make_reviewed_circle(alice, size)
+            viewer = client_for(alice)
+            viewer.get(reverse("circles:detail", args=[circle.pk]))  # warm the session
+            with CaptureQueriesContext(connection) as queries:
+                assert viewer.get(reverse("circles:detail", args=[circle.pk])).status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1]
+
+
+def test_the_leave_page_and_places_read_in_english(circle: Circle, bob: User) -> None:
+    client = client_for(bob)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    leave = client.get(reverse("circles:leave", args=[circle.pk])).content.decode()
+    assert "Leave the circle “" in leave
+    assert "Your place will be freed for someone else." in leave
+    detail = client.get(reverse("circles:detail", args=[circle.pk])).content.decode()
+    assert "5 free places out of 6" in detail
+
+
+def test_french_counts_zero_places_in_the_singular(alice: User, client) -> None:
+    circle = make_circle(capacity=1, facilitators=(alice,))
+    fill(circle, 1)
+    assert "0 place libre sur 1" in client.get(reverse("circles:detail", args=[circle.pk])).content.decode()
 
 
 class TestProgrammeFigures:
