@@ -145,6 +145,21 @@ class Circle(models.Model):
     def effective_pact(self) -> str:
         return self.pact or self.kind.default_pact
 
+    # Named questions for templates, which never compare raw status or mode strings.
+    @property
+    def requires_approval(self) -> bool:
+        return self.approval_mode == ApprovalMode.APPROVAL
+
+    @property
+    def is_open_now(self) -> bool:
+        """Open for joining (needs the status annotated by ``selectors.with_status``)."""
+        return getattr(self, "status", None) == CircleStatus.OPEN
+
+    @property
+    def is_full_now(self) -> bool:
+        """Full, with a waiting list (needs the status annotated by ``selectors.with_status``)."""
+        return getattr(self, "status", None) == CircleStatus.FULL
+
 
 class MembershipRole(models.TextChoices):
     PARTICIPANT = "participant", _("Participant·e")
@@ -185,6 +200,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.circle}"
+
+    # Named questions for templates, which never compare raw status or role strings.
+    @property
+    def is_facilitation(self) -> bool:
+        return self.role == MembershipRole.FACILITATOR
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == MembershipStatus.WAITING
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == MembershipStatus.PENDING
+
+    @property
+    def is_refused(self) -> bool:
+        return self.status == MembershipStatus.REFUSED
 
 
 class FacilitatorInvitation(models.Model):
