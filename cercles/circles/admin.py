@@ -10,6 +10,7 @@ from cercles.circles.exceptions import CIRCLE_EDITED_MEANWHILE
 from cercles.circles.models import Circle, CircleKind, Membership
 from cercles.circles.selectors import with_status
 from cercles.circles.services import circle_fill_from_waitlist, circle_search_text
+from cercles.core.admin import ReadOnlyAdmin
 
 
 @admin.register(CircleKind)
@@ -99,18 +100,9 @@ class CircleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MembershipAdmin(ReadOnlyAdmin):
     """Read-only list of memberships; changes go through the circle pages (services)."""
 
     list_display = ["user", "circle", "role", "status", "requested_at"]
     list_filter = ["role", "status"]
     search_fields = ["user__email", "user__last_name", "circle__title"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -2,19 +2,19 @@
 
 Every service runs in one transaction and locks the circle row before it counts places, so that two
 people racing for the last place cannot both get it (PostgreSQL: SELECT … FOR UPDATE; SQLite: the
-IMMEDIATE transaction already serialises writers). E-mails are queued after commit.
+IMMEDIATE transaction already serialises writers). E-mails are outbox rows written in the same
+transaction, one per recipient (cercles/circles/emails.py says who is told what).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from cercles.circles import tasks
+from cercles.circles.emails import membership_event_recipients
 from cercles.circles.exceptions import (
     APPLICATION_NOT_PENDING,
     CAPACITY_TOO_LOW,
@@ -42,11 +42,14 @@ from cercles.circles.rules import join_refusal
 from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT
 from cercles.core.policy import allows
 from cercles.core.text import normalize_for_search
+from cercles.notifications.services import message_enqueue
 from cercles.people.models import Departement, Profile, User
 
 
 def _notify(event: str, membership: Membership) -> None:
-    transaction.on_commit(partial(tasks.notify_membership_event.enqueue, event, membership.pk))
+    # One message per person, so that nobody sees the others' addresses; rendered when sent.
+    for kind, recipient in membership_event_recipients(event=event, membership=membership):
+        message_enqueue(kind=kind, recipient=recipient, about={"membership": membership.pk})
 
 
 def _lock_circle(circle_id: int) -> Circle:
