@@ -188,13 +188,13 @@ def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
                         opened = True
                         connection.open()  # once per batch, not per message
                     connection.send_messages([_email(message, rendered)])
-                except (smtplib.SMTPServerDisconnected, OSError) as error:
-                    _retry_later(message, error, report)
-                    _release(batch[index + 1 :])
-                    report.interrupted = True
-                    return
-                except smtplib.SMTPException as error:
-                    if _is_permanent(error):
+                except Exception as error:
+                    if _is_connection_lost(error):
+                        _retry_later(message, error, report)
+                        _release(batch[index + 1 :])
+                        report.interrupted = True
+                        return
+                    if isinstance(error, smtplib.SMTPException) and _is_permanent(error):
                         _mark(message, failed_at=timezone.now(), last_error=_describe(error))
                         report.failed += 1
                     else:
@@ -212,6 +212,13 @@ def _email(message: Message, rendered: Rendered) -> EmailMessage:
     for attachment in rendered.attachments:
         email.attach(attachment.filename, attachment.content, attachment.mimetype)
     return email
+
+
+def _is_connection_lost(error: Exception) -> bool:
+    # No answer from the server (refused, timed out, hung up): stop the batch, try again next turn.
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
 
 
 def _is_permanent(error: smtplib.SMTPException) -> bool:
