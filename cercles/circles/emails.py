@@ -6,11 +6,22 @@ sweeper renders it when it sends, from the membership as it is then (docs/notifi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cercles.circles.models import Membership, MembershipRole, MembershipStatus
 from cercles.notifications.models import Message
-from cercles.notifications.registry import Rendered, Renderer, message_kind, render_templates
+from cercles.notifications.registry import (
+    Rendered,
+    Renderer,
+    message_kind,
+    preloaded,
+    preloaded_set,
+    render_templates,
+)
 from cercles.people.models import User
 from cercles.people.selectors import coordinator_list
+
+MISSING = object()
 
 # event → who receives it: the person concerned, the circle's facilitators, or the coordinators.
 RECIPIENTS = {
@@ -57,13 +68,21 @@ def _audience(audience: str, membership: Membership) -> list[User]:
     return list(coordinator_list().order_by("pk"))
 
 
+def _preload_memberships(messages: Sequence[Message]) -> None:
+    ids = {message.about.get("membership") for message in messages}
+    found = Membership.objects.select_related("circle__kind", "user").in_bulk([i for i in ids if i is not None])
+    for message in messages:
+        preloaded_set(message, found.get(message.about.get("membership")))
+
+
 def _membership_renderer(event: str, audience: str) -> Renderer:
     template = f"circles/email/{event}_{audience}"
 
     def render(message: Message) -> Rendered | None:
-        membership = (
-            Membership.objects.select_related("circle__kind", "user").filter(pk=message.about.get("membership")).first()
-        )
+        membership = preloaded(message, MISSING)
+        if membership is MISSING:  # rendered on its own, outside a sweep
+            _preload_memberships([message])
+            membership = preloaded(message)
         if membership is None:
             return None  # the membership is gone (account erased): nothing left to tell
         context = {"membership": membership, "circle": membership.circle, "person": membership.user}
@@ -74,4 +93,6 @@ def _membership_renderer(event: str, audience: str) -> Renderer:
 
 for _event, _audiences in RECIPIENTS.items():
     for _audience_name in _audiences:
-        message_kind(message_kind_for(_event, _audience_name))(_membership_renderer(_event, _audience_name))
+        message_kind(message_kind_for(_event, _audience_name), preload=_preload_memberships)(
+            _membership_renderer(_event, _audience_name)
+        )

@@ -7,7 +7,7 @@ A renderer returns ``None`` when there is nothing to say any more (the object it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,23 +39,51 @@ class Rendered:
 
 
 Renderer = Callable[["Message"], Rendered | None]
+# Loads, in one query for a whole batch, what the kind's renderer needs: keeps queries per message flat.
+Preloader = Callable[[Sequence["Message"]], None]
 _renderers: dict[str, Renderer] = {}
+_preloaders: dict[str, Preloader] = {}
 
 
 class UnknownMessageKind(LookupError):
     pass
 
 
-def message_kind(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register the renderer of ``kind``; registering a kind twice is a programming error."""
+def message_kind(kind: str, *, preload: Preloader | None = None) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of ``kind``; registering a kind twice is a programming error.
+
+    ``preload(messages)``, optional, is called once per batch with the kind's messages before they are
+    rendered; it stores what it loads with ``preloaded_set`` for the renderer to find with ``preloaded``.
+    """
 
     def register(renderer: Renderer) -> Renderer:
         if kind in _renderers and _renderers[kind] is not renderer:
             raise ValueError(f"message kind {kind!r} is already registered")
         _renderers[kind] = renderer
+        if preload is not None:
+            _preloaders[kind] = preload
         return renderer
 
     return register
+
+
+def preload_batch(messages: Sequence[Message]) -> None:
+    """Run each kind's preloader once over the batch's messages of that kind."""
+    by_kind: dict[str, list[Message]] = {}
+    for message in messages:
+        by_kind.setdefault(message.kind, []).append(message)
+    for kind, group in by_kind.items():
+        if kind in _preloaders:
+            _preloaders[kind](group)
+
+
+def preloaded_set(message: Message, value: object) -> None:
+    message.__dict__["_preloaded"] = value
+
+
+def preloaded(message: Message, default: object = None) -> Any:
+    """What the kind's preloader found for this message (``default`` when it did not run)."""
+    return message.__dict__.get("_preloaded", default)
 
 
 def renderer_for(kind: str) -> Renderer:

@@ -77,7 +77,7 @@ def test_a_failing_job_is_recorded_and_the_others_still_run() -> None:
     assert ScheduledJob.objects.get(name="tests.a_failing").last_error == "RuntimeError: the database is away"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_runs_until_stopped() -> None:
     # Transactional: the loop closes its connection between ticks, as a thread of its own does.
     stop = threading.Event()
