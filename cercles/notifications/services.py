@@ -10,6 +10,7 @@ import datetime
 import logging
 import smtplib
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -46,6 +47,8 @@ LEASE_MARGIN = datetime.timedelta(seconds=30)
 RETRY_BASE = datetime.timedelta(minutes=1)
 RETRY_CAP = datetime.timedelta(hours=6)
 MAX_ATTEMPTS = 8
+# One sweep's share of the scheduler's 5-minute lease on the job.
+SWEEP_BUDGET_SECONDS = 60.0
 
 # Set when an urgent message is committed: a sweeper sending a bulk batch in this process stops
 # between two messages and sends the urgent one first.
@@ -112,18 +115,26 @@ class SweepReport:
     interrupted: bool = False
 
 
-def outbox_sweep(*, worker: str = "", batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> SweepReport:
+def outbox_sweep(
+    *,
+    worker: str = "",
+    batch_size: int = BATCH_SIZE,
+    max_batches: int | None = None,
+    max_seconds: float = SWEEP_BUDGET_SECONDS,
+) -> SweepReport:
     """Send every due message, urgent lane first, in batches claimed with a lease.
 
     Deliberately not one transaction: each claim and each "sent" mark commits on its own, so that a
     sweeper killed mid-batch leaves its unsent rows to be claimed again when their lease expires, and
     at most the message in flight repeats (with the same Message-ID). Transient SMTP errors (4xx,
     connection lost) retry with exponential backoff; permanent ones (5xx, refused recipient) set
-    ``failed_at``. Returns what it did.
+    ``failed_at``. Stops after ``max_seconds`` (between two batches), well within the scheduler's lease
+    on the job; the next turn goes on. Returns what it did.
     """
     worker = (worker or scheduler.default_worker_name())[:80]
     report = SweepReport()
     batches = 0
+    give_up_at = time.monotonic() + max_seconds
     with _marks_without_waiting_for_disk():
         while max_batches is None or batches < max_batches:
             urgent_waiting.clear()
@@ -134,7 +145,7 @@ def outbox_sweep(*, worker: str = "", batch_size: int = BATCH_SIZE, max_batches:
                 break
             batches += 1
             _send_batch(batch, report)
-            if report.interrupted:
+            if report.interrupted or time.monotonic() > give_up_at:
                 break
     return report
 

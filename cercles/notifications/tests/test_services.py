@@ -127,6 +127,12 @@ class TestSweep:
         assert [m.to[0] for m in mail.outbox] == ["lot1@exemple.fr", "code@exemple.fr", "lot2@exemple.fr"]
         assert Message.objects.get(address="lot2@exemple.fr").attempts == 1  # given back, not counted twice
 
+    def test_a_sweep_stops_at_its_time_budget_between_batches(self) -> None:
+        for number in range(3):
+            note(address=f"lot{number}@exemple.fr")
+        assert outbox_sweep(batch_size=1, max_seconds=0).sent == 1
+        assert outbox_sweep().sent == 2  # the next turn goes on
+
     def test_it_cancels_a_message_about_something_gone(self) -> None:
         message = note(about={"gone": 1})
         assert outbox_sweep().cancelled == 1
