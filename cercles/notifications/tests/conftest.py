@@ -9,7 +9,7 @@ import pytest
 from cercles.core import scheduler
 from cercles.notifications import services
 from cercles.notifications.models import Message
-from cercles.notifications.registry import Rendered, message_kind
+from cercles.notifications.registry import Attachment, Rendered, message_kind
 from tests.smtp_sink import SinkHandler, smtp_sink
 
 NOTE = "tests.note"
@@ -23,6 +23,20 @@ def render_note(message: Message) -> Rendered | None:
         raise RuntimeError("a bug in a renderer")
     text = message.payload.get("text", "Réunion à l'hôtel de ville, côté jardin.")
     return Rendered(subject="[Cercles] Rappel : séance d'été", body=f"Bonjour,\n\n{text}\n")
+
+
+INVITATION = "tests.invitation"
+ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Séance d'été\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
+
+@message_kind(INVITATION)
+def render_invitation(message: Message) -> Rendered | None:
+    return Rendered(
+        subject="[Cercles] Invitation",
+        body="Vous trouverez l'invitation ci-jointe.\n",
+        headers={"List-Unsubscribe": "<https://cercles.example.fr/desabonnement/abc>"},
+        attachments=(Attachment("seance.ics", ICS, "text/calendar"),),
+    )
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import pytest
 from cercles.circles import services as circle_services
 from cercles.circles.models import Circle
 from cercles.notifications.models import Message
-from cercles.notifications.services import outbox_sweep
+from cercles.notifications.services import message_enqueue, outbox_sweep
+from cercles.notifications.tests.conftest import INVITATION
 from cercles.people.models import User
 from tests.smtp_sink import SinkHandler
 
@@ -41,3 +42,14 @@ def test_a_joining_notice_arrives_in_french_with_a_stable_message_id(
     body = notice.get_content()
     assert "Charlie Test a rejoint le cercle « Codéveloppement des cadres »." in body
     assert "apprentissage et entraide entre pairs" in body
+
+
+def test_extra_headers_and_an_attachment_arrive(sink: SinkHandler) -> None:
+    message_enqueue(kind=INVITATION, address="agnes@exemple.fr")
+    outbox_sweep()
+    [arrived] = sink.received
+    assert arrived["List-Unsubscribe"] == "<https://cercles.example.fr/desabonnement/abc>"
+    [calendar] = list(arrived.iter_attachments())
+    assert calendar.get_filename() == "seance.ics"
+    assert calendar.get_content_type() == "text/calendar"
+    assert "SUMMARY:Séance d'été" in calendar.get_content()
