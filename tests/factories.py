@@ -118,3 +118,11 @@ def seat(circle: Circle, user: User, *, status: str = MembershipStatus.ACTIVE, m
 
 def fill(circle: Circle, count: int) -> list[Membership]:
     return [seat(circle, make_user()) for _ in range(count)]
+
+
+def make_co_facilitator(circle: Circle, user: User, *, invited_by: User) -> Membership:
+    """Invite ``user`` to co-facilitate and accept on their behalf (the invitation flow, end to end)."""
+    from cercles.circles.services import facilitator_invitation_accept, facilitator_invite
+
+    invitation = facilitator_invite(circle_id=circle.pk, invited_by=invited_by, email=user.email)
+    return facilitator_invitation_accept(invitation_id=invitation.pk, user=user, pact_accepted=True)

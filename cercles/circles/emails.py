@@ -96,3 +96,30 @@ for _event, _audiences in RECIPIENTS.items():
         message_kind(message_kind_for(_event, _audience_name), preload=_preload_memberships)(
             _membership_renderer(_event, _audience_name)
         )
+
+
+FACILITATOR_INVITATION = "circles.facilitator_invitation"
+
+
+@message_kind(FACILITATOR_INVITATION)
+def render_facilitator_invitation(message: Message) -> Rendered | None:
+    """The invited address's link; nothing once the invitation was answered or withdrawn.
+
+    The link is signed from the invitation's current nonce: an invitation renewed before this message
+    left sends the newest link, the only one that works.
+    """
+    from django.urls import reverse
+
+    from cercles.circles.models import FacilitatorInvitation
+    from cercles.circles.services import invitation_token
+
+    invitation = (
+        FacilitatorInvitation.objects.select_related("circle__kind", "invited_by")
+        .filter(pk=message.about.get("invitation"))
+        .first()
+    )
+    if invitation is None or invitation.is_answered:
+        return None
+    link = reverse("circles:invitation", args=[invitation_token(invitation)])
+    context = {"invitation": invitation, "circle": invitation.circle, "inviter": invitation.invited_by, "path": link}
+    return render_templates("circles/email/facilitator_invitation", context)

@@ -25,7 +25,20 @@ CIRCLE_EDITED_MEANWHILE = _(
 )
 DATES_OUT_OF_ORDER = _("La date de fin doit suivre la date de début.")
 DEADLINE_AFTER_END = _("La date limite d'inscription doit précéder la fin du cercle.")
-UNKNOWN_FACILITATOR = _("Aucun compte n'existe pour l'adresse {email}.")
+INVITATION_SENT = _(
+    "Invitation envoyée à {email}. La personne apparaîtra dans l'animation du cercle quand elle l'aura acceptée."
+)
+INVITATION_LINK_INVALID = _(
+    "Ce lien d'invitation n'est pas valide : vérifiez qu'il est complet, ou demandez une nouvelle invitation."
+)
+INVITATION_EXPIRED = _("Cette invitation a expiré. Demandez-en une nouvelle à l'animation du cercle.")
+INVITATION_ANSWERED = _("Cette invitation a déjà reçu une réponse.")
+INVITATION_WRONG_ACCOUNT = _(
+    "Cette invitation a été envoyée à une autre adresse que celle de votre compte. "
+    "Connectez-vous avec l'adresse invitée, ou demandez une invitation à votre adresse."
+)
+INVITATION_NOT_PENDING = _("Cette invitation n'est plus en attente.")
+INVITATION_ALREADY_FACILITATOR = _("Vous animez déjà ce cercle.")
 CAPACITY_TOO_LOW = _("Le nombre de places doit être d'au moins 1.")
 
 
@@ -34,6 +47,10 @@ class MembershipError(DomainError):
 
 
 class CircleManagementDenied(DomainPermissionDenied):
+    """The policy refuses to let this person run the circle (rule ``circles.manage`` and its kin)."""
+
+    code = "circles.manage"
+
     def __init__(self) -> None:
         super().__init__(MANAGEMENT_DENIED)
 
@@ -47,3 +64,7 @@ class CircleEditError(DomainError):
 class CircleEditConflict(ConcurrentEditError):
     def __init__(self) -> None:
         super().__init__(CIRCLE_EDITED_MEANWHILE)
+
+
+class InvitationError(DomainError):
+    """A co-facilitation invitation that cannot be used as asked (tampered, expired, answered…)."""

@@ -96,8 +96,17 @@ class CircleEditForm(forms.Form):
         }
 
 
-class FacilitatorAddForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse e-mail de la personne"), max_length=254)
+class FacilitatorInviteForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse e-mail de la personne à inviter"), max_length=254)
+
+
+class InvitationAnswerForm(forms.Form):
+    """Accept (with the pact) or decline a co-facilitation invitation."""
+
+    answer = forms.ChoiceField(choices=[("accepter", _("Accepter")), ("decliner", _("Décliner"))])
+    pact = forms.BooleanField(
+        label=_("J'ai lu le pacte de confidentialité du cercle et je m'engage à le respecter."), required=False
+    )
 
 
 class DecisionForm(forms.Form):

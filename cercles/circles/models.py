@@ -173,3 +173,42 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.circle}"
+
+
+class FacilitatorInvitation(models.Model):
+    """An invitation to co-facilitate a circle, sent to an e-mail address.
+
+    Nobody is shown as a facilitator until the invited person accepts (reading and accepting the
+    pact themselves). The link carries a signed token (cercles.circles.invitations); the nonce lets a
+    new sending of the same invitation make older links useless.
+    """
+
+    circle = models.ForeignKey(
+        Circle, on_delete=models.CASCADE, related_name="facilitator_invitations", verbose_name=_("cercle")
+    )
+    email = models.EmailField(_("adresse invitée"))
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invitation envoyée par")
+    )
+    nonce = models.CharField(max_length=40, editable=False)
+    created_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("acceptée par")
+    )
+    declined_at = models.DateTimeField(_("déclinée le"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation à co-animer")
+        verbose_name_plural = _("invitations à co-animer")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["circle", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.circle}"
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.accepted_at or self.declined_at or self.withdrawn_at)

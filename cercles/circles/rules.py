@@ -24,7 +24,7 @@ from cercles.circles.exceptions import (
     FACILITATOR_CANNOT_JOIN,
 )
 from cercles.circles.models import Circle, Membership, MembershipRole, MembershipStatus
-from cercles.core.policy import anyone, is_coordinator, is_observer, is_signed_in, policy_rule
+from cercles.core.policy import anyone, is_coordinator, is_signed_in, policy_rule
 
 
 def _membership(user: Any, circle: Circle) -> Membership | None:
@@ -74,8 +74,6 @@ policy_rule("circles.cancel", is_coordinator)
 policy_rule("circles.export_participants", is_coordinator)
 # What is said inside: the circle's own people, never the programme team.
 policy_rule("circles.read_inside", is_circle_participant)
-# The programme's figures without names: coordinators and observers.
-policy_rule("circles.view_aggregates", is_observer)
 
 
 def join_refusal(*, circle: Circle, membership: Membership | None, today: datetime.date) -> str | Promise | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core import signing
 from django.db.models import (
     Case,
     Count,
@@ -16,17 +18,20 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cercles.circles.models import (
     Circle,
     CircleKind,
     CircleStatus,
+    FacilitatorInvitation,
     Membership,
     MembershipRole,
     MembershipStatus,
@@ -292,3 +297,102 @@ def my_circles(*, user: User) -> MyCircles:
 
 def kind_list() -> QuerySet[CircleKind]:
     return CircleKind.objects.order_by("position", "name")
+
+
+INVITATION_SALT = "cercles.circles.facilitator-invitation"
+
+
+def invitation_from_token(*, token: str) -> FacilitatorInvitation:
+    """The invitation a link points to, whatever its state (the page says it). Raises InvitationError
+    for a tampered, truncated or superseded link (a newer sending of the same invitation)."""
+    from cercles.circles.exceptions import INVITATION_LINK_INVALID, InvitationError
+
+    try:
+        data = signing.loads(token[:500], salt=INVITATION_SALT)
+        invitation_id, nonce = int(data["i"]), str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise InvitationError(INVITATION_LINK_INVALID) from error
+    invitation = (
+        FacilitatorInvitation.objects.select_related("circle__kind", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or not secrets.compare_digest(invitation.nonce, nonce):
+        raise InvitationError(INVITATION_LINK_INVALID)
+    return invitation
+
+
+def invitation_list_pending(*, circle: Circle) -> list[FacilitatorInvitation]:
+    """Pending invitations of a circle, for the people who manage it (the caller checked)."""
+    return list(
+        FacilitatorInvitation.objects.filter(
+            circle=circle, accepted_at=None, declined_at=None, withdrawn_at=None, expires_at__gt=timezone.now()
+        ).order_by("created_at", "id")
+    )
+
+
+# Figures under this are shown as "moins de 3": a count of 1 or 2 can name someone.
+SMALL_COUNT = 3
+
+
+@dataclass
+class KindFigures:
+    kind: CircleKind
+    by_status: dict[str, int]
+    participants: int
+    waiting: int
+    without_facilitator: int
+
+
+@dataclass
+class ProgrammeFigures:
+    kinds: list[KindFigures]
+    participants_by_organisation_type: list[tuple[str, int]]
+    participants_by_region: list[tuple[str, int]]
+    people_with_a_circle: int
+
+
+def programme_figures(*, user: User) -> ProgrammeFigures:
+    """The programme in figures, without a name: for coordinators and observers. Four queries.
+
+    Raises PolicyDenied for anyone else (rule ``programme.view_figures``).
+    """
+    from cercles.core.policy import require
+    from cercles.people.models import OrganisationType
+
+    require(user, "programme.view_figures")
+    kinds = {kind.pk: KindFigures(kind, dict.fromkeys(CircleStatus.values, 0), 0, 0, 0) for kind in kind_list()}
+    rows = (
+        with_status(Circle.objects.all())
+        .order_by()
+        .values("kind_id", "status")  # type: ignore[misc]  # annotated by with_status
+        .annotate(
+            circles=Count("id"),
+            participants=Coalesce(Sum("participant_count"), Value(0)),
+            waiting=Coalesce(Sum("waiting_count"), Value(0)),
+            orphans=Count("id", filter=Q(facilitator_count=0)),
+        )
+    )
+    for row in rows:
+        figures = kinds[row["kind_id"]]
+        figures.by_status[row["status"]] += row["circles"]
+        figures.participants += row["participants"]
+        figures.waiting += row["waiting"]
+        if row["status"] not in (CircleStatus.FINISHED, CircleStatus.CLOSED):
+            figures.without_facilitator += row["orphans"]
+    active = Membership.objects.filter(ACTIVE_PARTICIPANT).order_by()
+    type_labels = dict(OrganisationType.choices)
+    by_type = [
+        (str(type_labels.get(row["user__profile__organisation__kind"], _("non renseigné"))), row["people"])
+        for row in active.values("user__profile__organisation__kind").annotate(people=Count("user", distinct=True))
+    ]
+    by_region = [
+        (row["user__profile__departement__region__name"] or str(_("non renseigné")), row["people"])
+        for row in active.values("user__profile__departement__region__name").annotate(
+            people=Count("user", distinct=True)
+        )
+    ]
+    return ProgrammeFigures(
+        kinds=list(kinds.values()),
+        participants_by_organisation_type=sorted(by_type, key=lambda item: (-item[1], item[0])),
+        participants_by_region=sorted(by_region, key=lambda item: (-item[1], item[0])),
+        people_with_a_circle=active.values("user").distinct().count(),
+    )

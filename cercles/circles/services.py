@@ -9,37 +9,47 @@ transaction, one per recipient (cercles/circles/emails.py says who is told what)
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from cercles.circles.emails import membership_event_recipients
+from cercles.circles.emails import FACILITATOR_INVITATION, membership_event_recipients
 from cercles.circles.exceptions import (
     APPLICATION_NOT_PENDING,
     CAPACITY_TOO_LOW,
+    CIRCLE_FINISHED,
     DATES_OUT_OF_ORDER,
     DEADLINE_AFTER_END,
+    INVITATION_ALREADY_FACILITATOR,
+    INVITATION_ANSWERED,
+    INVITATION_EXPIRED,
+    INVITATION_NOT_PENDING,
+    INVITATION_WRONG_ACCOUNT,
     NOT_A_FACILITATOR,
     NOT_A_MEMBER,
     PACT_REQUIRED,
     PROFILE_INCOMPLETE,
-    UNKNOWN_FACILITATOR,
     CircleEditConflict,
     CircleEditError,
     CircleManagementDenied,
+    InvitationError,
     MembershipError,
 )
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
     CircleKind,
+    FacilitatorInvitation,
     Membership,
     MembershipRole,
     MembershipStatus,
 )
 from cercles.circles.rules import join_refusal
-from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT
+from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT, INVITATION_SALT
 from cercles.core.policy import allows
 from cercles.core.text import normalize_for_search
 from cercles.notifications.services import message_enqueue
@@ -310,31 +320,125 @@ def circle_update(*, circle_id: int, editor: User, version: int, changes: Circle
     return circle
 
 
+INVITATION_VALIDITY = datetime.timedelta(days=14)
+
+
 @transaction.atomic
-def facilitator_add(*, circle_id: int, added_by: User, email: str) -> Membership:
-    """Make an existing account a co-facilitator of the circle (from participant, waiting or new)."""
+def facilitator_invite(*, circle_id: int, invited_by: User, email: str) -> FacilitatorInvitation:
+    """Invite an address to co-facilitate the circle; e-mail it a signed link to accept or decline.
+
+    The same answer whether the address has an account or not (the e-mail offers both: sign in, or
+    create an account with this address), so that the form never tells who is registered. Inviting the
+    same address again renews the pending invitation (new expiry, new link; the old link stops working).
+    Raises CircleManagementDenied. Queues the e-mail in the same transaction (outbox).
+    """
     circle = _lock_circle(circle_id)
-    if not allows(added_by, "circles.invite_facilitator", circle):
+    if not allows(invited_by, "circles.invite_facilitator", circle):
         raise CircleManagementDenied()
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is None:
-        raise CircleEditError(UNKNOWN_FACILITATOR.format(email=email.strip()), field="email")
-    membership, _created = Membership.objects.get_or_create(
-        circle=circle, user=user, defaults={"status": MembershipStatus.ACTIVE, "role": MembershipRole.FACILITATOR}
-    )
-    was_participant = membership.status == MembershipStatus.ACTIVE and membership.role == MembershipRole.PARTICIPANT
+    address = email.strip().lower()
     now = timezone.now()
+    invitation = (
+        FacilitatorInvitation.objects.select_for_update()
+        .filter(circle=circle, email=address, accepted_at=None, declined_at=None, withdrawn_at=None)
+        .first()
+    )
+    if invitation is None:
+        invitation = FacilitatorInvitation(circle=circle, email=address)
+    invitation.invited_by = invited_by
+    invitation.nonce = secrets.token_urlsafe(16)
+    invitation.created_at = now
+    invitation.expires_at = now + INVITATION_VALIDITY
+    invitation.full_clean()
+    invitation.save()
+    message_enqueue(
+        kind=FACILITATOR_INVITATION,
+        address=invitation.email,
+        about={"invitation": invitation.pk},
+        expires_at=invitation.expires_at,
+    )
+    return invitation
+
+
+def invitation_token(invitation: FacilitatorInvitation) -> str:
+    """The signed token of the invitation's link (only the latest sending's token is valid)."""
+    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT, compress=True)
+
+
+def _lock_pending_invitation(invitation_id: int) -> FacilitatorInvitation:
+    invitation = FacilitatorInvitation.objects.select_for_update().get(pk=invitation_id)
+    if invitation.is_answered:
+        raise InvitationError(INVITATION_ANSWERED)
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError(INVITATION_EXPIRED)
+    return invitation
+
+
+@transaction.atomic
+def facilitator_invitation_accept(*, invitation_id: int, user: User, pact_accepted: bool) -> Membership:
+    """The invited person accepts: they become a facilitator of the circle, having accepted its pact.
+
+    Only the account that owns the invited address (verified) may accept. A participant who accepts
+    gives their seat back to the waiting list. Raises InvitationError (expired, already answered,
+    another account, already facilitating, finished circle) and MembershipError when the pact is not
+    accepted; nothing changes then. Schedules the e-mails to the person and the other facilitators.
+    """
+    circle = _lock_circle(FacilitatorInvitation.objects.values_list("circle_id", flat=True).get(pk=invitation_id))
+    invitation = _lock_pending_invitation(invitation_id)
+    owns_address = (
+        user.email.lower() == invitation.email
+        or EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists()
+    )
+    if not owns_address:
+        raise InvitationError(INVITATION_WRONG_ACCOUNT)
+    if circle.end_date < timezone.localdate():
+        raise InvitationError(CIRCLE_FINISHED)
+    membership = Membership.objects.filter(circle=circle, user=user).first()
+    was_participant = membership is not None and membership.status == MembershipStatus.ACTIVE
+    if was_participant and membership.role == MembershipRole.FACILITATOR:  # type: ignore[union-attr]
+        raise InvitationError(INVITATION_ALREADY_FACILITATOR)
+    if not pact_accepted:
+        raise MembershipError(PACT_REQUIRED)
+    now = timezone.now()
+    membership = membership or Membership(circle=circle, user=user)
     membership.role = MembershipRole.FACILITATOR
     membership.status = MembershipStatus.ACTIVE
-    membership.joined_at = membership.joined_at or now
-    membership.pact_accepted_at = membership.pact_accepted_at or now
+    membership.joined_at = now
+    membership.pact_accepted_at = now
     membership.left_at = None
     membership.save()
+    invitation.accepted_at = now
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
     _notify("facilitator_added", membership)
     if was_participant:
         # The participant's seat is freed: facilitators do not take places.
         _promote_from_waitlist(circle)
     return membership
+
+
+@transaction.atomic
+def facilitator_invitation_decline(*, invitation_id: int) -> FacilitatorInvitation:
+    """The invited person declines from the signed link (no account needed). Raises InvitationError."""
+    invitation = _lock_pending_invitation(invitation_id)
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+    return invitation
+
+
+@transaction.atomic
+def facilitator_invitation_withdraw(*, invitation_id: int, withdrawn_by: User) -> FacilitatorInvitation:
+    """A facilitator or coordinator withdraws a pending invitation; its link stops working.
+
+    Raises CircleManagementDenied, InvitationError when it is no longer pending.
+    """
+    invitation = FacilitatorInvitation.objects.select_for_update().select_related("circle").get(pk=invitation_id)
+    if not allows(withdrawn_by, "circles.invite_facilitator", invitation.circle):
+        raise CircleManagementDenied()
+    if invitation.is_answered:
+        raise InvitationError(INVITATION_NOT_PENDING)
+    invitation.withdrawn_at = timezone.now()
+    invitation.save(update_fields=["withdrawn_at"])
+    return invitation
 
 
 @transaction.atomic

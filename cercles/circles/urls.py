@@ -11,7 +11,13 @@ urlpatterns = [
     path("cercles/<int:circle_id>/rejoindre/", views.join, name="join"),
     path("cercles/<int:circle_id>/quitter/", views.leave, name="leave"),
     path("cercles/<int:circle_id>/modifier/", views.edit, name="edit"),
-    path("cercles/<int:circle_id>/animation/", views.facilitator_add, name="facilitator_add"),
+    path("cercles/<int:circle_id>/animation/", views.facilitator_invite, name="facilitator_invite"),
+    path(
+        "cercles/<int:circle_id>/animation/invitations/<int:invitation_id>/retirer/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path("invitations/animation/<str:token>/", views.invitation, name="invitation"),
     path(
         "cercles/<int:circle_id>/animation/<int:membership_id>/retirer/",
         views.facilitator_remove,
@@ -19,4 +25,5 @@ urlpatterns = [
     ),
     path("cercles/<int:circle_id>/candidatures/<int:membership_id>/", views.decide, name="decide"),
     path("mes-cercles/", views.my_circles, name="my_circles"),
+    path("programme/chiffres/", views.figures, name="figures"),
 ]

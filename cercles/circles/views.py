@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,9 +15,16 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from cercles.circles import selectors, services
-from cercles.circles.exceptions import CircleEditConflict, CircleEditError
-from cercles.circles.forms import CatalogueFilterForm, CircleEditForm, DecisionForm, FacilitatorAddForm, JoinForm
-from cercles.circles.models import MembershipStatus
+from cercles.circles.exceptions import INVITATION_SENT, CircleEditConflict, CircleEditError
+from cercles.circles.forms import (
+    CatalogueFilterForm,
+    CircleEditForm,
+    DecisionForm,
+    FacilitatorInviteForm,
+    InvitationAnswerForm,
+    JoinForm,
+)
+from cercles.circles.models import Circle, CircleStatus, FacilitatorInvitation, MembershipStatus
 from cercles.circles.rules import join_refusal
 from cercles.people.selectors import profile_for_user
 
@@ -120,26 +128,61 @@ def edit(request: HttpRequest, circle_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Le cercle est mis à jour."))
             return redirect("circles:detail", circle_id=circle.pk)
-    context = {"circle": circle, "form": form, "facilitator_form": FacilitatorAddForm()}
-    return render(request, "circles/edit.html", context)
+    return render(request, "circles/edit.html", _edit_context(circle, form=form))
+
+
+def _edit_context(circle: Circle, **forms: object) -> dict[str, object]:
+    return {
+        "circle": circle,
+        "form": forms.get("form") or CircleEditForm(initial=CircleEditForm.initial_for(circle)),
+        "facilitator_form": forms.get("facilitator_form") or FacilitatorInviteForm(),
+        "pending_invitations": selectors.invitation_list_pending(circle=circle),
+    }
 
 
 @login_required
 @require_POST
-def facilitator_add(request: HttpRequest, circle_id: int) -> HttpResponse:
+def facilitator_invite(request: HttpRequest, circle_id: int) -> HttpResponse:
     circle = selectors.circle_get_for_manager(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
-    form = FacilitatorAddForm(request.POST)
+    form = FacilitatorInviteForm(request.POST)
     if form.is_valid():
-        try:
-            services.facilitator_add(circle_id=circle.pk, added_by=request.user, email=form.cleaned_data["email"])  # type: ignore[arg-type]
-        except CircleEditError as error:
-            form.add_error("email", str(error.message))
-        else:
-            messages.success(request, _("La co-animation est ajoutée."))
-            return redirect("circles:edit", circle_id=circle.pk)
-    edit_form = CircleEditForm(initial=CircleEditForm.initial_for(circle))
-    context = {"circle": circle, "form": edit_form, "facilitator_form": form}
-    return render(request, "circles/edit.html", context, status=400)
+        email = form.cleaned_data["email"]
+        services.facilitator_invite(circle_id=circle.pk, invited_by=request.user, email=email)  # type: ignore[arg-type]
+        messages.success(request, str(INVITATION_SENT).format(email=email))
+        return redirect("circles:edit", circle_id=circle.pk)
+    return render(request, "circles/edit.html", _edit_context(circle, facilitator_form=form), status=400)
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, circle_id: int, invitation_id: int) -> HttpResponse:
+    circle = selectors.circle_get_for_manager(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
+    invitation = get_object_or_404(FacilitatorInvitation, pk=invitation_id, circle=circle)
+    services.facilitator_invitation_withdraw(invitation_id=invitation.pk, withdrawn_by=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("L'invitation est retirée : son lien ne fonctionne plus."))
+    return redirect("circles:edit", circle_id=circle.pk)
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a co-facilitation invitation's link opens: read the pact, accept or decline."""
+    invitation = selectors.invitation_from_token(token=token)
+    form = InvitationAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["answer"] == "decliner":
+            services.facilitator_invitation_decline(invitation_id=invitation.pk)
+            messages.success(request, _("C'est noté : vous avez décliné l'invitation."))
+            return redirect("circles:detail", circle_id=invitation.circle_id)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        services.facilitator_invitation_accept(
+            invitation_id=invitation.pk,
+            user=request.user,  # type: ignore[arg-type]
+            pact_accepted=form.cleaned_data["pact"],
+        )
+        messages.success(request, _("Bienvenue dans l'animation du cercle !"))
+        return redirect("circles:detail", circle_id=invitation.circle_id)
+    context = {"invitation": invitation, "circle": invitation.circle, "form": form, "now": timezone.now()}
+    return render(request, "circles/invitation.html", context)
 
 
 @login_required
@@ -178,3 +221,13 @@ def my_circles(request: HttpRequest) -> HttpResponse:
         "profile": profile_for_user(user=request.user),  # type: ignore[arg-type]
     }
     return render(request, "circles/my_circles.html", context)
+
+
+@login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    """The programme in figures, without names: coordinators and observers."""
+    context = {
+        "figures": selectors.programme_figures(user=request.user),  # type: ignore[arg-type]
+        "statuses": CircleStatus.choices,
+    }
+    return render(request, "circles/figures.html", context)

@@ -9,4 +9,7 @@ from cercles.core.policy import allows
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    return {"is_coordinator": allows(user, "programme.administer")}
+    return {
+        "is_coordinator": allows(user, "programme.administer"),
+        "can_view_figures": allows(user, "programme.view_figures"),
+    }

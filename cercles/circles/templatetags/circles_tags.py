@@ -25,3 +25,13 @@ def duration(minutes: int | None) -> str:
     if not hours:
         return _("%(minutes)s min") % {"minutes": rest}
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+@register.filter
+def people_count(count: int) -> str:
+    """A number of people as figures pages show it: 1 or 2 become "moins de 3" (they could name someone)."""
+    from cercles.circles.selectors import SMALL_COUNT
+
+    if 0 < count < SMALL_COUNT:
+        return _("moins de %(count)s") % {"count": SMALL_COUNT}
+    return str(count)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -8,7 +9,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from cercles.circles import services
+from cercles.circles import selectors, services
 from cercles.circles.exceptions import (
     ALREADY_APPLIED,
     ALREADY_MEMBER,
@@ -21,19 +22,32 @@ from cercles.circles.exceptions import (
     DEADLINE_AFTER_END,
     DEADLINE_PASSED,
     FACILITATOR_CANNOT_JOIN,
+    INVITATION_ALREADY_FACILITATOR,
+    INVITATION_ANSWERED,
+    INVITATION_EXPIRED,
+    INVITATION_LINK_INVALID,
+    INVITATION_WRONG_ACCOUNT,
     NOT_A_MEMBER,
     PACT_REQUIRED,
     PROFILE_INCOMPLETE,
     CircleEditConflict,
     CircleEditError,
     CircleManagementDenied,
+    InvitationError,
     MembershipError,
 )
-from cercles.circles.models import Circle, CircleKind, Membership, MembershipRole, MembershipStatus
+from cercles.circles.models import (
+    Circle,
+    CircleKind,
+    FacilitatorInvitation,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+)
 from cercles.circles.selectors import waitlist_rank
 from cercles.notifications.models import Message
 from cercles.people.models import User
-from tests.factories import fill, make_circle, make_user
+from tests.factories import fill, make_circle, make_co_facilitator, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -287,7 +301,7 @@ class TestLeaving:
         self, circle: Circle, alice: User, claire: User, django_capture_on_commit_callbacks
     ) -> None:
         co = make_user("eve")
-        services.facilitator_add(circle_id=circle.pk, added_by=alice, email=co.email)
+        make_co_facilitator(circle, co, invited_by=alice)
         with django_capture_on_commit_callbacks(execute=True):
             services.membership_leave(circle_id=circle.pk, user=alice)
         assert not [m for m in mail.outbox if m.to == [claire.email]]
@@ -351,24 +365,148 @@ class TestCircleUpdate:
         assert "lecture a voix haute" in circle.search_text
 
 
-class TestFacilitatorAdd:
-    def test_a_participant_becomes_co_facilitator_and_frees_a_seat(self, alice: User) -> None:
+class TestFacilitatorInvitation:
+    def _invite(self, circle: Circle, inviter: User, email: str) -> FacilitatorInvitation:
+        return services.facilitator_invite(circle_id=circle.pk, invited_by=inviter, email=email)
+
+    def test_nobody_is_shown_as_facilitator_until_the_invitation_is_accepted(
+        self, circle: Circle, alice: User, charlie: User
+    ) -> None:
+        self._invite(circle, alice, charlie.email)
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+
+    def test_the_invited_address_gets_a_link_whether_or_not_it_has_an_account(
+        self, circle: Circle, alice: User, charlie: User, django_capture_on_commit_callbacks
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            self._invite(circle, alice, charlie.email)
+            self._invite(circle, alice, "pas-de-compte@exemple.fr")
+        known, unknown = (
+            next(m for m in mail.outbox if m.to == [address]) for address in (charlie.email, "pas-de-compte@exemple.fr")
+        )
+        # The same message either way: the inviter learns nothing about who has an account.
+        strip = lambda body: re.sub(r"/invitations/animation/\S+", "", body)  # noqa: E731
+        assert strip(known.body) == strip(unknown.body)
+        assert "/invitations/animation/" in known.body
+        assert "créez-le avec cette adresse" in known.body
+
+    def test_accepting_makes_a_facilitator_who_accepted_the_pact(
+        self, circle: Circle, alice: User, charlie: User
+    ) -> None:
+        invitation = self._invite(circle, alice, charlie.email.upper())
+        membership = services.facilitator_invitation_accept(
+            invitation_id=invitation.pk, user=charlie, pact_accepted=True
+        )
+        assert (membership.role, membership.status) == (MembershipRole.FACILITATOR, MembershipStatus.ACTIVE)
+        assert membership.pact_accepted_at is not None
+        invitation.refresh_from_db()
+        assert invitation.accepted_by == charlie
+
+    def test_accepting_without_the_pact_changes_nothing(self, circle: Circle, alice: User, charlie: User) -> None:
+        invitation = self._invite(circle, alice, charlie.email)
+        with pytest.raises(MembershipError):
+            services.facilitator_invitation_accept(invitation_id=invitation.pk, user=charlie, pact_accepted=False)
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+        invitation.refresh_from_db()
+        assert invitation.accepted_at is None
+
+    def test_another_account_cannot_accept(self, circle: Circle, alice: User, bob: User, charlie: User) -> None:
+        invitation = self._invite(circle, alice, charlie.email)
+        with pytest.raises(InvitationError) as error:
+            services.facilitator_invitation_accept(invitation_id=invitation.pk, user=bob, pact_accepted=True)
+        assert error.value.message == INVITATION_WRONG_ACCOUNT
+        assert Membership.objects.get(circle=circle, user=bob).role == MembershipRole.PARTICIPANT
+
+    def test_a_second_acceptance_is_refused(self, circle: Circle, alice: User, charlie: User) -> None:
+        invitation = self._invite(circle, alice, charlie.email)
+        services.facilitator_invitation_accept(invitation_id=invitation.pk, user=charlie, pact_accepted=True)
+        with pytest.raises(InvitationError) as error:
+            services.facilitator_invitation_accept(invitation_id=invitation.pk, user=charlie, pact_accepted=True)
+        assert error.value.message == INVITATION_ANSWERED
+
+    def test_an_expired_invitation_cannot_be_accepted_nor_declined(
+        self, circle: Circle, alice: User, charlie: User
+    ) -> None:
+        invitation = self._invite(circle, alice, charlie.email)
+        with time_machine.travel(timezone.now() + services.INVITATION_VALIDITY + datetime.timedelta(minutes=1)):
+            for answer in (
+                lambda: services.facilitator_invitation_accept(
+                    invitation_id=invitation.pk, user=charlie, pact_accepted=True
+                ),
+                lambda: services.facilitator_invitation_decline(invitation_id=invitation.pk),
+            ):
+                with pytest.raises(InvitationError) as error:
+                    answer()
+                assert error.value.message == INVITATION_EXPIRED
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+
+    def test_someone_already_facilitating_is_told_so(self, circle: Circle, alice: User) -> None:
+        invitation = self._invite(circle, alice, alice.email)
+        with pytest.raises(InvitationError) as error:
+            services.facilitator_invitation_accept(invitation_id=invitation.pk, user=alice, pact_accepted=True)
+        assert error.value.message == INVITATION_ALREADY_FACILITATOR
+
+    def test_a_participant_who_accepts_frees_a_seat(self, alice: User) -> None:
         circle = make_circle(capacity=1, facilitators=(alice,))
         participant = fill(circle, 1)[0].user
         waiting = make_user()
         join(circle, waiting)
-        services.facilitator_add(circle_id=circle.pk, added_by=alice, email=participant.email.upper())
+        make_co_facilitator(circle, participant, invited_by=alice)
         assert Membership.objects.get(circle=circle, user=participant).role == MembershipRole.FACILITATOR
         assert status_of(circle, waiting) == MembershipStatus.ACTIVE
 
-    def test_an_unknown_address_is_named(self, circle: Circle, alice: User) -> None:
-        with pytest.raises(CircleEditError) as error:
-            services.facilitator_add(circle_id=circle.pk, added_by=alice, email="inconnu@exemple.fr")
-        assert "inconnu@exemple.fr" in str(error.value.message)
+    def test_inviting_again_renews_the_link_and_the_old_one_stops_working(
+        self, circle: Circle, alice: User, charlie: User
+    ) -> None:
+        first = self._invite(circle, alice, charlie.email)
+        old_token = services.invitation_token(first)
+        second = self._invite(circle, alice, charlie.email)
+        assert second.pk == first.pk
+        with pytest.raises(InvitationError):
+            selectors.invitation_from_token(token=old_token)
+        assert selectors.invitation_from_token(token=services.invitation_token(second)).pk == first.pk
 
-    def test_a_member_cannot_add_a_facilitator(self, circle: Circle, bob: User, charlie: User) -> None:
+    def test_declining_and_withdrawing_close_the_invitation(self, circle: Circle, alice: User, charlie: User) -> None:
+        declined = self._invite(circle, alice, charlie.email)
+        services.facilitator_invitation_decline(invitation_id=declined.pk)
+        withdrawn = self._invite(circle, alice, charlie.email)
+        assert withdrawn.pk != declined.pk
+        services.facilitator_invitation_withdraw(invitation_id=withdrawn.pk, withdrawn_by=alice)
+        with pytest.raises(InvitationError):
+            services.facilitator_invitation_withdraw(invitation_id=withdrawn.pk, withdrawn_by=alice)
+        assert selectors.invitation_list_pending(circle=circle) == []
+
+    def test_a_coordinator_appoints_through_the_same_acceptance(
+        self, circle: Circle, claire: User, charlie: User
+    ) -> None:
+        invitation = self._invite(circle, claire, charlie.email)
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+        services.facilitator_invitation_accept(invitation_id=invitation.pk, user=charlie, pact_accepted=True)
+        assert Membership.objects.get(circle=circle, user=charlie).role == MembershipRole.FACILITATOR
+
+    @pytest.mark.parametrize("persona", ["bob", "charlie"])
+    def test_only_those_who_run_the_circle_invite_or_withdraw(
+        self, circle: Circle, alice: User, request: pytest.FixtureRequest, persona: str
+    ) -> None:
+        user = request.getfixturevalue(persona)
         with pytest.raises(CircleManagementDenied):
-            services.facilitator_add(circle_id=circle.pk, added_by=bob, email=charlie.email)
+            self._invite(circle, user, "quelquun@exemple.fr")
+        invitation = self._invite(circle, alice, "quelquun@exemple.fr")
+        with pytest.raises(CircleManagementDenied):
+            services.facilitator_invitation_withdraw(invitation_id=invitation.pk, withdrawn_by=user)
+
+    @pytest.mark.parametrize("token", ["", "abc", "x" * 5000, "eyJpIjoxfQ:forged:signature"])
+    def test_a_tampered_link_is_refused_with_a_message(self, token: str) -> None:
+        with pytest.raises(InvitationError) as error:
+            selectors.invitation_from_token(token=token)
+        assert error.value.message == INVITATION_LINK_INVALID
+
+    def test_a_link_signed_for_an_unknown_invitation_is_refused(self) -> None:
+        from django.core import signing
+
+        token = signing.dumps({"i": 999999, "n": "x"}, salt=selectors.INVITATION_SALT)
+        with pytest.raises(InvitationError):
+            selectors.invitation_from_token(token=token)
 
 
 def test_fill_from_waitlist_after_an_admin_edit(alice: User) -> None:
@@ -417,7 +555,7 @@ def test_seat_helper_and_status_are_consistent(circle: Circle, bob: User) -> Non
 class TestFacilitatorRemove:
     def test_a_co_facilitator_is_removed(self, circle: Circle, alice: User) -> None:
         co = make_user("eve")
-        membership = services.facilitator_add(circle_id=circle.pk, added_by=alice, email=co.email)
+        membership = make_co_facilitator(circle, co, invited_by=alice)
         services.facilitator_remove(circle_id=circle.pk, removed_by=alice, membership_id=membership.pk)
         assert status_of(circle, co) == MembershipStatus.LEFT
 
@@ -478,7 +616,7 @@ class TestReviewFindings:
         self, circle: Circle, alice: User, charlie: User, django_capture_on_commit_callbacks
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
-            services.facilitator_add(circle_id=circle.pk, added_by=alice, email=charlie.email)
+            make_co_facilitator(circle, charlie, invited_by=alice)
         assert any("Vous co-animez" in m.subject for m in mail.outbox if m.to == [charlie.email])
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import re
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from cercles.circles.models import Circle, Membership, MembershipStatus
 from cercles.people.models import User
 from conftest import client_for
-from tests.factories import fill, make_circle, make_user, seat
+from tests.factories import fill, make_circle, make_co_facilitator, make_user, seat
 
 pytestmark = pytest.mark.django_db
 
@@ -229,24 +234,97 @@ class TestEditView:
         assert "La date de fin doit suivre la date de début." in response.content.decode()
 
 
-class TestFacilitatorAddView:
-    def test_a_facilitator_adds_a_co_facilitator(self, circle: Circle, alice: User, charlie: User) -> None:
-        response = client_for(alice).post(
-            reverse("circles:facilitator_add", args=[circle.pk]), {"email": charlie.email}
-        )
-        assert response.status_code == 302
-        assert Membership.objects.get(circle=circle, user=charlie).role == "animation"
+class TestFacilitatorInvitationViews:
+    def _invite(self, circle: Circle, alice: User, email: str) -> str:
+        from cercles.circles.services import facilitator_invite, invitation_token
 
-    def test_an_unknown_address_keeps_the_form(self, circle: Circle, alice: User) -> None:
-        response = client_for(alice).post(reverse("circles:facilitator_add", args=[circle.pk]), {"email": "x@y.fr"})
+        return reverse(
+            "circles:invitation",
+            args=[invitation_token(facilitator_invite(circle_id=circle.pk, invited_by=alice, email=email))],
+        )
+
+    def test_the_answer_is_the_same_whether_the_address_has_an_account(
+        self, circle: Circle, alice: User, charlie: User
+    ) -> None:
+        url = reverse("circles:facilitator_invite", args=[circle.pk])
+        pages = [
+            client_for(alice).post(url, {"email": address}, follow=True).content.decode()
+            for address in (charlie.email, "personne@exemple.fr")
+        ]
+        said = [re.search(r"Invitation envoyée à [^<]*", page).group(0) for page in pages]  # type: ignore[union-attr]
+        assert said[0].replace(charlie.email, "X") == said[1].replace("personne@exemple.fr", "X")
+        assert "compte" not in said[0]
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+
+    def test_a_malformed_address_keeps_the_form(self, circle: Circle, alice: User) -> None:
+        response = client_for(alice).post(
+            reverse("circles:facilitator_invite", args=[circle.pk]), {"email": "pas une adresse"}
+        )
         assert response.status_code == 400
-        assert "x@y.fr" in response.content.decode()
+        assert "pas une adresse" in response.content.decode()
 
     @pytest.mark.parametrize("persona", ["bob", "charlie"])
-    def test_others_are_refused(self, circle: Circle, request, persona: str) -> None:
+    def test_others_cannot_invite(self, circle: Circle, request, persona: str) -> None:
         user = request.getfixturevalue(persona)
-        response = client_for(user).post(reverse("circles:facilitator_add", args=[circle.pk]), {"email": user.email})
+        response = client_for(user).post(reverse("circles:facilitator_invite", args=[circle.pk]), {"email": user.email})
         assert response.status_code == 403
+
+    def test_the_link_shows_the_pact_and_offers_to_sign_in_first(
+        self, circle: Circle, alice: User, charlie: User
+    ) -> None:
+        url = self._invite(circle, alice, charlie.email)
+        html = client_for(None).get(url).content.decode()
+        assert circle.effective_pact[:40] in html
+        assert reverse("account_signup") in html
+        assert "Accepter l&#x27;invitation" not in html
+
+    def test_the_invited_person_accepts_with_the_pact(self, circle: Circle, alice: User, charlie: User) -> None:
+        url = self._invite(circle, alice, charlie.email)
+        refused = client_for(charlie).post(url, {"answer": "accepter"}, follow=True)
+        assert "pacte" in refused.content.decode()
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+        response = client_for(charlie).post(url, {"answer": "accepter", "pact": "on"})
+        assert response.status_code == 302
+        assert Membership.objects.get(circle=circle, user=charlie).role == "animation"
+        again = client_for(charlie).post(url, {"answer": "accepter", "pact": "on"}, follow=True)
+        assert "déjà reçu une réponse" in again.content.decode()
+
+    def test_accepting_signed_out_asks_to_sign_in_first(self, circle: Circle, alice: User, charlie: User) -> None:
+        url = self._invite(circle, alice, charlie.email)
+        response = client_for(None).post(url, {"answer": "accepter", "pact": "on"})
+        assert response.status_code == 302
+        assert reverse("account_login") in response["Location"]
+
+    def test_declining_needs_no_account(self, circle: Circle, alice: User) -> None:
+        url = self._invite(circle, alice, "sans-compte@exemple.fr")
+        response = client_for(None).post(url, {"answer": "decliner"}, follow=True)
+        assert "décliné" in response.content.decode()
+        assert "a été déclinée" in client_for(None).get(url).content.decode()
+
+    @pytest.mark.parametrize("token", ["abc", "x" * 3000, "eyJpIjoxfQ:1:forged"])
+    def test_a_tampered_link_gets_a_french_message(self, token: str) -> None:
+        response = client_for(None).get(reverse("circles:invitation", args=[token]))
+        assert response.status_code == 400
+        assert "lien d&#x27;invitation n&#x27;est pas valide" in response.content.decode()
+
+    def test_an_expired_link_says_so(self, circle: Circle, alice: User, charlie: User) -> None:
+        url = self._invite(circle, alice, charlie.email)
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=15)):
+            assert "a expiré" in client_for(charlie).get(url).content.decode()
+            response = client_for(charlie).post(url, {"answer": "accepter", "pact": "on"})
+        assert response.status_code == 400
+        assert not Membership.objects.filter(circle=circle, user=charlie).exists()
+
+    def test_a_facilitator_withdraws_a_pending_invitation(self, circle: Circle, alice: User, bob: User) -> None:
+        url = self._invite(circle, alice, "retire@exemple.fr")
+        from cercles.circles.models import FacilitatorInvitation
+
+        invitation = FacilitatorInvitation.objects.get(email="retire@exemple.fr")
+        withdraw = reverse("circles:invitation_withdraw", args=[circle.pk, invitation.pk])
+        assert "retire@exemple.fr" in client_for(alice).get(reverse("circles:edit", args=[circle.pk])).content.decode()
+        assert client_for(bob).post(withdraw).status_code == 403
+        assert client_for(alice).post(withdraw).status_code == 302
+        assert "a été retirée" in client_for(None).get(url).content.decode()
 
 
 class TestDecideView:
@@ -298,9 +376,7 @@ class TestMyCircles:
 
 class TestFacilitatorRemoveView:
     def test_a_facilitator_removes_a_co_facilitator(self, circle: Circle, alice: User, charlie: User) -> None:
-        from cercles.circles.services import facilitator_add
-
-        co = facilitator_add(circle_id=circle.pk, added_by=alice, email=charlie.email)
+        co = make_co_facilitator(circle, charlie, invited_by=alice)
         url = reverse("circles:facilitator_remove", args=[circle.pk, co.pk])
         response = client_for(alice).post(url, follow=True)
         assert "n&#x27;anime plus" in response.content.decode() or "n'anime plus" in response.content.decode()
@@ -357,11 +433,50 @@ class TestReviewFindings:
         assert "Les inscriptions sont fermées." in html
 
     def test_a_nameless_facilitator_is_not_shown_by_their_address(self, circle: Circle, alice: User) -> None:
-        from cercles.circles.services import facilitator_add
-
         nameless = make_user(complete_profile=False)
         User.objects.filter(pk=nameless.pk).update(first_name="", last_name="")
-        facilitator_add(circle_id=circle.pk, added_by=alice, email=nameless.email)
+        make_co_facilitator(circle, nameless, invited_by=alice)
         html = client_for(None).get(reverse("circles:detail", args=[circle.pk])).content.decode()
         assert nameless.email.split("@")[0] not in html
         assert "Personne sans nom" in html
+
+
+class TestProgrammeFigures:
+    def test_observers_read_figures_without_any_name(self, circle: Circle, bob: User) -> None:
+        from cercles.circles.models import MembershipStatus as Status
+
+        observer = make_user("olivia", observer=True)
+        for _ in range(3):
+            seat(circle, make_user())
+        seat(circle, make_user("wanda"), status=Status.WAITING)
+        response = client_for(observer).get(reverse("circles:figures"))
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert circle.kind.name in html
+        assert "4 personnes participent" in html
+        assert bob.last_name not in html
+        assert bob.first_name not in html
+        assert "Wanda" not in html
+
+    def test_counts_of_one_or_two_people_are_not_shown_exactly(self, circle: Circle, claire: User) -> None:
+        html = client_for(claire).get(reverse("circles:figures")).content.decode()
+        assert "moins de 3 personnes participent" in html
+
+    @pytest.mark.parametrize("persona", ["bob", "alice", "charlie"])
+    def test_participants_and_facilitators_do_not_see_the_figures(self, circle: Circle, request, persona: str) -> None:
+        response = client_for(request.getfixturevalue(persona)).get(reverse("circles:figures"))
+        assert response.status_code == 403
+
+    def test_the_page_keeps_its_queries_whatever_the_number_of_circles(self, claire: User) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = client_for(claire)
+        counts = []
+        for added in (2, 40):
+            for _ in range(added):
+                fill(make_circle(), 2)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("circles:figures")).status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1]

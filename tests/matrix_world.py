@@ -1,0 +1,76 @@
+"""The world every cell of the permission matrix starts from: one circle and a person per persona.
+
+Alice facilitates the circle with Fanny; Bob is a member, Wendy waits, Pat has applied with a
+message; Charlie is signed in but outside; Claire coordinates; Olivia observes; Steve is staff
+outside the Coordination group. The protected strings are unusual words so that a hit is never a
+coincidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cercles.circles.models import Circle, FacilitatorInvitation, Membership, MembershipRole, MembershipStatus
+from cercles.circles.services import facilitator_invite, invitation_token
+from cercles.people.models import User
+from tests.factories import make_circle, make_user, seat
+
+
+@dataclass
+class World:
+    circle: Circle
+    users: dict[str, User | None]
+    secrets: dict[str, str]
+    co_facilitation: Membership
+    application: Membership
+    invitation: FacilitatorInvitation
+    invitation_token: str
+
+
+def _named(name: str, last_name: str, **options: object) -> User:
+    user = make_user(name, **options)  # type: ignore[arg-type]
+    user.last_name = last_name
+    user.save(update_fields=["last_name"])
+    return user
+
+
+def build_world() -> World:
+    alice = _named("alice", "Animatrice")
+    fanny = _named("fanny", "Coanimatrice")
+    bob = _named("bob", "Zarbalestrin")
+    wendy = _named("wendy", "Quonvilatte")
+    pat = _named("pat", "Brumelavoine")
+    circle = make_circle(facilitators=(alice, fanny), capacity=1, title="Cercle de la matrice")
+    seat(circle, bob)
+    seat(circle, wendy, status=MembershipStatus.WAITING)
+    application = seat(circle, pat, status=MembershipStatus.PENDING)
+    application.application_message = "Mon message fenouillard de candidature"
+    application.save(update_fields=["application_message"])
+    co_facilitation = Membership.objects.get(circle=circle, user=fanny, role=MembershipRole.FACILITATOR)
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "outsider": make_user("charlie"),
+        "waiting": wendy,
+        "member": bob,
+        "facilitator": alice,
+        "coordinator": make_user("claire", is_staff=True),
+        "observer": make_user("olivia", observer=True),
+        "staff": make_user("steve", is_staff=True, coordinator=False),
+    }
+    secrets = {
+        "member_name": bob.last_name,
+        "member_email": bob.email,
+        "waiting_name": wendy.last_name,
+        "applicant_name": pat.last_name,
+        "application_message": "fenouillard",
+    }
+    invitation = facilitator_invite(circle_id=circle.pk, invited_by=alice, email="invitee@exemple.fr")
+    return World(
+        circle=circle,
+        users=users,
+        secrets=secrets,
+        co_facilitation=co_facilitation,
+        application=application,
+        invitation=invitation,
+        invitation_token=invitation_token(invitation),
+    )

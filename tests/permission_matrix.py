@@ -1,0 +1,289 @@
+"""The permission matrix: every URL × every persona, with the expected outcome and what must stay hidden.
+
+This table is the policy as people meet it. ``tests/test_permission_matrix.py`` checks each cell
+against the running site, fails when a URL pattern has no row, and checks that the table in
+docs/confidentiality.md is the one printed by ``python -m tests.permission_matrix``.
+
+Adding a URL: add a ``Row`` below (one per URL name; the admin and the account pages are covered by
+one row per prefix). ``expect`` gives each persona's outcome; ``secrets`` names which of the world's
+protected strings (``SECRETS``) the page may show, and to whom: for every other persona that string
+must be absent from the response body. A page that shows a secret to a persona must actually show it
+(the check runs both ways), so a row cannot pass by showing nothing to anybody.
+
+Adding an object to the world (a meeting, a call…): extend ``tests/matrix_world.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+PERSONAS = ("anonymous", "outsider", "waiting", "member", "facilitator", "coordinator", "observer", "staff")
+PERSONA_LABELS = {
+    "anonymous": "visiteur",
+    "outsider": "inscrit·e hors du cercle",
+    "waiting": "en liste d'attente",
+    "member": "membre",
+    "facilitator": "animation",
+    "coordinator": "coordination",
+    "observer": "observation",
+    "staff": "staff hors coordination",
+}
+
+
+class Outcome(Enum):
+    OK = "ok"  # 200
+    LOGIN = "connexion"  # 302 to a login page
+    REDIRECT = "redirigé"  # 302 elsewhere (done, or sent back with a message)
+    DENIED = "refusé"  # 403
+    NOT_FOUND = "introuvable"  # 404
+    REFUSED = "refusé (requête)"  # 400 or 409: the request is refused with a message
+
+
+OK, LOGIN, REDIRECT, DENIED, NOT_FOUND, REFUSED = (
+    Outcome.OK,
+    Outcome.LOGIN,
+    Outcome.REDIRECT,
+    Outcome.DENIED,
+    Outcome.NOT_FOUND,
+    Outcome.REFUSED,
+)
+
+# Protected strings of the world (tests/matrix_world.py) and what they are, for the docs.
+SECRETS = {
+    "member_name": "le nom d'un·e membre",
+    "waiting_name": "le nom d'une personne en liste d'attente",
+    "applicant_name": "le nom d'une personne candidate",
+    "application_message": "le message d'une candidature",
+    "member_email": "l'adresse e-mail d'un·e membre",
+}
+
+MANAGERS = frozenset({"facilitator", "coordinator"})
+INSIDE = frozenset({"member", "facilitator", "coordinator"})
+
+
+def everyone(outcome: Outcome) -> dict[str, Outcome]:
+    return dict.fromkeys(PERSONAS, outcome)
+
+
+def signed_in(outcome: Outcome, **overrides: Outcome) -> dict[str, Outcome]:
+    """Login for the anonymous visitor, ``outcome`` for everyone else unless overridden."""
+    return {**everyone(outcome), "anonymous": LOGIN, **overrides}
+
+
+def managers_only(outcome: Outcome, others: Outcome = DENIED) -> dict[str, Outcome]:
+    return {**signed_in(others), "facilitator": outcome, "coordinator": outcome}
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # URL name ("circles:detail") or, for a prefix row, the prefix ("coordination/")
+    path: Callable[[Any], str]  # world -> path
+    expect: Mapping[str, Outcome]
+    method: str = "GET"
+    data: Callable[[Any], dict[str, Any]] | None = None
+    secrets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    prefix: bool = False
+    what: str = ""  # one line for the docs
+
+    def __post_init__(self) -> None:
+        missing = set(PERSONAS) - set(self.expect)
+        if missing:
+            raise ValueError(f"row {self.name} has no expectation for {sorted(missing)}")
+        unknown = set(self.secrets) - set(SECRETS)
+        if unknown:
+            raise ValueError(f"row {self.name} names unknown secrets {sorted(unknown)}")
+
+
+def _reverse(name: str, *args: Any) -> str:
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+ROWS: list[Row] = [
+    Row(
+        "circles:home",
+        lambda w: _reverse("circles:home"),
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Accueil : le programme par besoin",
+    ),
+    Row(
+        "circles:catalogue",
+        lambda w: _reverse("circles:catalogue"),
+        everyone(OK),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset()},
+        what="Catalogue des cercles",
+    ),
+    Row(
+        "circles:detail",
+        lambda w: _reverse("circles:detail", w.circle.pk),
+        everyone(OK),
+        secrets={
+            "member_name": INSIDE,
+            "member_email": frozenset(),
+            "waiting_name": MANAGERS,
+            "applicant_name": MANAGERS,
+            "application_message": MANAGERS,
+        },
+        what="Page d'un cercle (noms des membres : membres, animation, coordination)",
+    ),
+    Row(
+        "circles:join",
+        lambda w: _reverse("circles:join", w.circle.pk),
+        # Everyone signed in sees the form or is sent back to the page with where they stand.
+        signed_in(OK, waiting=REDIRECT, member=REDIRECT, facilitator=REDIRECT),
+        secrets={"member_name": frozenset()},
+        what="Rejoindre un cercle (pacte)",
+    ),
+    Row(
+        "circles:leave",
+        lambda w: _reverse("circles:leave", w.circle.pk),
+        signed_in(REDIRECT, outsider=REFUSED, coordinator=REFUSED, observer=REFUSED, staff=REFUSED),
+        method="POST",
+        what="Quitter un cercle ou sa liste d'attente",
+    ),
+    Row(
+        "circles:edit",
+        lambda w: _reverse("circles:edit", w.circle.pk),
+        managers_only(OK),
+        secrets={"member_name": frozenset(), "application_message": frozenset()},
+        what="Modifier un cercle",
+    ),
+    Row(
+        "circles:facilitator_invite",
+        lambda w: _reverse("circles:facilitator_invite", w.circle.pk),
+        managers_only(REDIRECT),
+        method="POST",
+        data=lambda w: {"email": "invitee@exemple.fr"},
+        what="Inviter une co-animation",
+    ),
+    Row(
+        "circles:invitation_withdraw",
+        lambda w: _reverse("circles:invitation_withdraw", w.circle.pk, w.invitation.pk),
+        managers_only(REDIRECT),
+        method="POST",
+        what="Retirer une invitation à co-animer",
+    ),
+    Row(
+        "circles:invitation",
+        lambda w: _reverse("circles:invitation", w.invitation_token),
+        # The signed link is the key: whoever holds it reads the invitation; accepting needs the account.
+        everyone(OK),
+        secrets={"member_name": frozenset(), "application_message": frozenset()},
+        what="Invitation à co-animer (lien signé reçu par e-mail)",
+    ),
+    Row(
+        "circles:facilitator_remove",
+        lambda w: _reverse("circles:facilitator_remove", w.circle.pk, w.co_facilitation.pk),
+        managers_only(REDIRECT),
+        method="POST",
+        what="Retirer une co-animation",
+    ),
+    Row(
+        "circles:decide",
+        lambda w: _reverse("circles:decide", w.circle.pk, w.application.pk),
+        managers_only(REDIRECT),
+        method="POST",
+        data=lambda w: {"decision": "refuser", "message": ""},
+        what="Répondre à une candidature",
+    ),
+    Row(
+        "circles:my_circles",
+        lambda w: _reverse("circles:my_circles"),
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "application_message": frozenset()},
+        what="Mes cercles",
+    ),
+    Row(
+        "circles:figures",
+        lambda w: _reverse("circles:figures"),
+        signed_in(DENIED, coordinator=OK, observer=OK),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset(), "member_email": frozenset()},
+        what="Le programme en chiffres (sans noms)",
+    ),
+    Row(
+        "people:profile_edit",
+        lambda w: _reverse("people:profile_edit"),
+        signed_in(OK),
+        secrets={"member_name": frozenset({"member"})},
+        what="Mon profil (chacun·e le sien)",
+    ),
+    Row(
+        "people:privacy",
+        lambda w: _reverse("people:privacy"),
+        everyone(OK),
+        what="Données personnelles",
+    ),
+    Row("health", lambda w: _reverse("health"), everyone(OK), what="Sonde de santé"),
+    Row(
+        "set_language",
+        lambda w: _reverse("set_language"),
+        everyone(REDIRECT),
+        method="POST",
+        data=lambda w: {"language": "en", "next": "/"},
+        what="Choisir la langue",
+    ),
+    Row(
+        "coordination/",
+        lambda w: "/coordination/circles/circle/",
+        {**everyone(LOGIN), "coordinator": OK},
+        prefix=True,
+        secrets={"application_message": frozenset()},
+        what="Pages de coordination (toutes les adresses sous /coordination/)",
+    ),
+    Row(
+        "compte/",
+        lambda w: "/compte/email/",
+        signed_in(OK),
+        secrets={"member_email": frozenset({"member"})},
+        prefix=True,
+        what="Pages du compte (toutes les adresses sous /compte/)",
+    ),
+]
+
+
+def markdown_table() -> str:
+    """The matrix as docs/confidentiality.md shows it."""
+    header = "| page | " + " | ".join(PERSONA_LABELS[p] for p in PERSONAS) + " |"
+    lines = [header, "|" + "---|" * (len(PERSONAS) + 1)]
+    for row in ROWS:
+        label = row.what or row.name
+        method = "" if row.method == "GET" else f" ({row.method})"
+        cells = " | ".join(row.expect[p].value for p in PERSONAS)
+        lines.append(f"| {label}{method} | {cells} |")
+    lines.append("")
+    lines.append("What each page may show, and to whom (absent for everyone else, checked on every cell):")
+    lines.append("")
+    for row in ROWS:
+        shown = [
+            f"{SECRETS[key]} → {', '.join(PERSONA_LABELS[p] for p in PERSONAS if p in who) or 'personne'}"
+            for key, who in row.secrets.items()
+        ]
+        if shown:
+            lines.append(f"- {row.what or row.name}: " + "; ".join(shown))
+    return "\n".join(lines) + "\n"
+
+
+DOC_START = "<!-- permission-matrix:start (generated by `python -m tests.permission_matrix --write`) -->"
+DOC_END = "<!-- permission-matrix:end -->"
+
+
+def doc_with_table(doc: str) -> str:
+    before, _, rest = doc.partition(DOC_START)
+    _, _, after = rest.partition(DOC_END)
+    return f"{before}{DOC_START}\n{markdown_table()}{DOC_END}{after}"
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    from pathlib import Path
+
+    doc_path = Path(__file__).resolve().parent.parent / "docs" / "confidentiality.md"
+    if "--write" in sys.argv:
+        doc_path.write_text(doc_with_table(doc_path.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        sys.stdout.write(markdown_table())
