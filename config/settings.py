@@ -153,6 +153,14 @@ WEB_PROCESSES = int(os.environ.get("WEB_PROCESSES", "1"))
 # scale-out runs `manage.py db_worker` processes. Tests use the immediate backend.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 RUN_WORKER_IN_PROCESS = env_bool("RUN_WORKER_IN_PROCESS", not REDIS_URL)
+# Periodic jobs (the outbox sweeper first): a thread of `manage.py serve` in embedded mode, apart
+# from the task worker so that mail never waits behind a long task; `manage.py run_scheduler`
+# processes in scale-out mode (docs/notifications.md).
+RUN_SCHEDULER_IN_PROCESS = env_bool("RUN_SCHEDULER_IN_PROCESS", not REDIS_URL)
+# How often the sweeper looks for due mail without being woken (a message queued by another process).
+OUTBOX_SWEEP_INTERVAL = float(os.environ.get("OUTBOX_SWEEP_INTERVAL", "2"))
+# Tests only: a woken job runs at once in the waking thread (see docs/testing.md).
+SCHEDULER_RUN_ON_WAKE = False
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"

@@ -6,4 +6,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 RUN_WORKER_IN_PROCESS = False
+RUN_SCHEDULER_IN_PROCESS = False
+# A commit that queues mail runs the outbox sweeper at once, in the committing thread: tests see the
+# e-mail in django.core.mail.outbox without a scheduler thread (docs/testing.md).
+SCHEDULER_RUN_ON_WAKE = True
 SERVESTATIC_AUTOREFRESH = True

@@ -2,7 +2,8 @@
 
 Every service runs in one transaction and locks the circle row before it counts places, so that two
 people racing for the last place cannot both get it (PostgreSQL: SELECT … FOR UPDATE; SQLite: the
-IMMEDIATE transaction already serialises writers). E-mails are queued after commit.
+IMMEDIATE transaction already serialises writers). E-mails are outbox rows written in the same
+transaction, one per recipient (cercles/circles/emails.py says who is told what).
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ from __future__ import annotations
 import datetime
 import secrets
 from dataclasses import dataclass
-from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from cercles.circles import tasks
+from cercles.circles.emails import FACILITATOR_INVITATION, membership_event_recipients
 from cercles.circles.exceptions import (
     ALREADY_CLOSED_DOWN,
     APPLICATION_NOT_PENDING,
@@ -54,11 +54,14 @@ from cercles.circles.rules import join_refusal
 from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT, INVITATION_SALT
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
+from cercles.notifications.services import message_enqueue
 from cercles.people.models import Departement, Profile, User
 
 
 def _notify(event: str, membership: Membership) -> None:
-    transaction.on_commit(partial(tasks.notify_membership_event.enqueue, event, membership.pk))
+    # One message per person, so that nobody sees the others' addresses; rendered when sent.
+    for kind, recipient in membership_event_recipients(event=event, membership=membership):
+        message_enqueue(kind=kind, recipient=recipient, about={"membership": membership.pk})
 
 
 def _lock_circle(circle_id: int) -> Circle:
@@ -334,7 +337,7 @@ def facilitator_invite(*, circle_id: int, invited_by: User, email: str) -> Facil
     The same answer whether the address has an account or not (the e-mail offers both: sign in, or
     create an account with this address), so that the form never tells who is registered. Inviting the
     same address again renews the pending invitation (new expiry, new link; the old link stops working).
-    Raises CircleManagementDenied. Schedules the e-mail after commit.
+    Raises CircleManagementDenied. Queues the e-mail in the same transaction (outbox).
     """
     circle = _lock_circle(circle_id)
     if not allows(invited_by, "circles.invite_facilitator", circle):
@@ -354,7 +357,12 @@ def facilitator_invite(*, circle_id: int, invited_by: User, email: str) -> Facil
     invitation.expires_at = now + INVITATION_VALIDITY
     invitation.full_clean()
     invitation.save()
-    transaction.on_commit(partial(tasks.send_facilitator_invitation.enqueue, invitation.pk))
+    message_enqueue(
+        kind=FACILITATOR_INVITATION,
+        address=invitation.email,
+        about={"invitation": invitation.pk},
+        expires_at=invitation.expires_at,
+    )
     return invitation
 
 

@@ -146,3 +146,13 @@ class TaskResultAdmin(DBTaskResultAdmin):
     @admin.display(description=_("tâche"))
     def task_name(self, obj: DBTaskResult) -> str:
         return str(obj.task_name)
+
+
+class ReadOnlyAdmin(PolicyAdmin):
+    """A list to look at: rows change through the services (site pages, actions), never by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,34 +1,340 @@
-"""E-mail rendering and sending, through Django's configured mail backend."""
+"""Writes on the outbox: queue a message in the caller's transaction, sweep due messages, retry failures.
+
+Every e-mail of the platform goes through here (docs/notifications.md). ``message_enqueue`` only writes
+a row; the sweeper renders and sends it later, outside any request, over one SMTP connection per batch.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import datetime
+import logging
+import smtplib
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.utils import parseaddr
+from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template import Context
-from django.template.loader import get_template
-from django.utils import translation
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from cercles.core import scheduler
+from cercles.core.policy import require
+from cercles.notifications.exceptions import EXPIRED_BEFORE_SENDING, TOO_MANY_ATTEMPTS
+from cercles.notifications.models import PENDING, Lane, Message
+from cercles.notifications.registry import Rendered, preload_batch, renderer_for
+
+if TYPE_CHECKING:
+    # The project's user model (people.User); notifications sits below people and does not import it.
+    from django.contrib.auth.base_user import AbstractBaseUser as User
+
+logger = logging.getLogger(__name__)
+
+SWEEP_JOB = "notifications.sweep"
+BATCH_SIZE = 100
+# A claimed batch must be sent well within its lease, or another sweeper could claim it again.
+LEASE = datetime.timedelta(minutes=2)
+LEASE_MARGIN = datetime.timedelta(seconds=30)
+RETRY_BASE = datetime.timedelta(minutes=1)
+RETRY_CAP = datetime.timedelta(hours=6)
+MAX_ATTEMPTS = 8
+# One sweep's share of the scheduler's 5-minute lease on the job.
+SWEEP_BUDGET_SECONDS = 60.0
+
+# Set when an urgent message is committed: a sweeper sending a bulk batch in this process stops
+# between two messages and sends the urgent one first.
+urgent_waiting = threading.Event()
 
 
-def email_send(*, recipients: Iterable[str], template: str, context: Mapping[str, Any]) -> int:
-    """Render ``<template>_subject.txt`` and ``<template>_body.txt`` in French and send one e-mail per recipient.
+@transaction.atomic
+def message_enqueue(
+    *,
+    kind: str,
+    recipient: User | None = None,
+    address: str = "",
+    about: Mapping[str, int] | None = None,
+    payload: Mapping[str, str] | None = None,
+    due_at: datetime.datetime | None = None,
+    lane: str = Lane.BULK,
+    expires_at: datetime.datetime | None = None,
+) -> Message:
+    """Queue one e-mail of ``kind`` to ``recipient`` (or a bare ``address``) in the caller's transaction.
 
-    One message each, so that nobody sees the others' addresses. Returns how many were sent.
+    The row commits or rolls back with the change that caused it. ``about`` holds the ids the renderer
+    re-reads when it sends; ``payload`` only what it cannot re-read (a code, a reset link), wiped once
+    sent. ``due_at`` defaults to now; a message past ``expires_at`` is never sent. Raises
+    UnknownMessageKind for a kind no app registered, ValueError without an address. Schedules, after
+    commit, a wake-up of the sweeper (never a send inside the request).
     """
-    addresses = sorted({address for address in recipients if address})
-    full_context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(_render_text(f"{template}_subject.txt", full_context).split())
-        body = _render_text(f"{template}_body.txt", full_context)
-        body += _render_text("notifications/signature.txt", full_context)
-    sent = 0
-    for address in addresses:
-        sent += EmailMessage(subject=f"[Cercles] {subject}", body=body, to=[address]).send()
-    return sent
+    renderer_for(kind)  # a typo in a kind fails here, in the caller's test, not later in the sweeper
+    address = (address or getattr(recipient, "email", "")).strip()
+    if not address:
+        raise ValueError("a message needs a recipient address")
+    message = Message.objects.create(
+        message_id=_new_message_id(),
+        kind=kind,
+        recipient_id=recipient.pk if recipient is not None else None,
+        address=address,
+        about=dict(about or {}),
+        payload=dict(payload or {}),
+        lane=lane,
+        due_at=due_at or timezone.now(),
+        expires_at=expires_at,
+    )
+    transaction.on_commit(partial(_wake_sweeper, urgent=lane == Lane.URGENT))
+    return message
 
 
-def _render_text(name: str, context: Mapping[str, Any]) -> str:
-    # Plain-text e-mail: no HTML escaping, or "l'animation" would arrive as "l&#x27;animation".
-    return get_template(name).template.render(Context(dict(context), autoescape=False))  # type: ignore[attr-defined,no-any-return]
+def _new_message_id() -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "cercles.localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def _wake_sweeper(*, urgent: bool) -> None:
+    if urgent:
+        urgent_waiting.set()
+    scheduler.wake(SWEEP_JOB)
+
+
+@dataclass
+class SweepReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    # An SMTP server that cannot be reached: the sweep stops, the next turn tries again.
+    interrupted: bool = False
+
+
+def outbox_sweep(
+    *,
+    worker: str = "",
+    batch_size: int = BATCH_SIZE,
+    max_batches: int | None = None,
+    max_seconds: float = SWEEP_BUDGET_SECONDS,
+) -> SweepReport:
+    """Send every due message, urgent lane first, in batches claimed with a lease.
+
+    Deliberately not one transaction: each claim and each "sent" mark commits on its own, so that a
+    sweeper killed mid-batch leaves its unsent rows to be claimed again when their lease expires, and
+    at most the message in flight repeats (with the same Message-ID). Transient SMTP errors (4xx,
+    connection lost) retry with exponential backoff; permanent ones (5xx, refused recipient) set
+    ``failed_at``. Stops after ``max_seconds`` (between two batches), well within the scheduler's lease
+    on the job; the next turn goes on. Returns what it did.
+    """
+    worker = (worker or scheduler.default_worker_name())[:80]
+    report = SweepReport()
+    batches = 0
+    give_up_at = time.monotonic() + max_seconds
+    with _marks_without_waiting_for_disk():
+        while max_batches is None or batches < max_batches:
+            urgent_waiting.clear()
+            batch = _claim(lane=Lane.URGENT, worker=worker, size=batch_size) or _claim(
+                lane=Lane.BULK, worker=worker, size=batch_size
+            )
+            if not batch:
+                break
+            batches += 1
+            _send_batch(batch, report)
+            if report.interrupted or time.monotonic() > give_up_at:
+                break
+    return report
+
+
+@contextmanager
+def _marks_without_waiting_for_disk() -> Iterator[None]:
+    """On PostgreSQL, commit the "sent" marks without waiting for the disk flush.
+
+    Each mark commits on its own (so that a killed sweeper repeats at most the message in flight);
+    waiting for a flush per message would cap the sweeper at the disk's flush rate. The marks are
+    visible to every other sweeper at once; only a crash of the database server itself could lose the
+    last fraction of a second of them, and those messages would go again with the same Message-ID.
+    """
+    if db_connection.vendor != "postgresql":
+        yield
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with db_connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _claim(*, lane: str, worker: str, size: int) -> list[Message]:
+    now = timezone.now()
+    token = f"{worker}/{uuid.uuid4().hex[:12]}"
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    with transaction.atomic():
+        # PostgreSQL: rows another sweeper is claiming are skipped, not waited for. SQLite has no row
+        # locks; its IMMEDIATE transactions serialise the claims instead.
+        ids = list(
+            Message.objects.filter(PENDING, free, lane=lane, due_at__lte=now)
+            .order_by("due_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return []
+        # The conditional UPDATE is the claim: a row someone else claimed meanwhile no longer matches.
+        Message.objects.filter(PENDING, free, pk__in=ids).update(
+            lease_until=now + LEASE, claimed_by=token, attempts=F("attempts") + 1
+        )
+    return list(Message.objects.filter(claimed_by=token).order_by("due_at", "id"))
+
+
+def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
+    connection = get_connection()
+    opened = False
+    try:
+        preload_batch(batch)
+        with translation.override(settings.LANGUAGE_CODE):
+            for index, message in enumerate(batch):
+                now = timezone.now()
+                yield_to_urgent = message.lane == Lane.BULK and urgent_waiting.is_set()
+                if yield_to_urgent or (message.lease_until and now >= message.lease_until - LEASE_MARGIN):
+                    _release(batch[index:])
+                    return
+                if message.expires_at is not None and message.expires_at <= now:
+                    _mark(message, failed_at=now, last_error=str(EXPIRED_BEFORE_SENDING), payload={})
+                    report.failed += 1
+                    continue
+                try:
+                    rendered = renderer_for(message.kind)(message)
+                except Exception as error:  # a rendering bug: retried, and visible once out of attempts
+                    logger.exception("rendering message %s failed", message.pk)
+                    _retry_later(message, error, report)
+                    continue
+                if rendered is None:
+                    _mark(message, cancelled_at=now, payload={})
+                    report.cancelled += 1
+                    continue
+                try:
+                    if not opened:
+                        opened = True
+                        connection.open()  # once per batch, not per message
+                    connection.send_messages([_email(message, rendered)])
+                except Exception as error:
+                    if _is_connection_lost(error):
+                        _retry_later(message, error, report)
+                        _release(batch[index + 1 :])
+                        report.interrupted = True
+                        return
+                    if isinstance(error, smtplib.SMTPException) and _is_permanent(error):
+                        _mark(message, failed_at=timezone.now(), last_error=_describe(error))
+                        report.failed += 1
+                    else:
+                        _retry_later(message, error, report)
+                    continue
+                _mark(message, sent_at=timezone.now(), payload={}, last_error="")
+                report.sent += 1
+    finally:
+        _close(connection)
+
+
+def _email(message: Message, rendered: Rendered) -> EmailMessage:
+    headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated", **rendered.headers}
+    email = EmailMessage(subject=rendered.subject, body=rendered.body, to=[message.address], headers=headers)
+    for attachment in rendered.attachments:
+        email.attach(attachment.filename, attachment.content, attachment.mimetype)
+    return email
+
+
+def _is_connection_lost(error: Exception) -> bool:
+    # No answer from the server (refused, timed out, hung up): stop the batch, try again next turn.
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def _is_permanent(error: smtplib.SMTPException) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _reply in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+def _describe(error: BaseException) -> str:
+    # The SMTP reply or the exception's name: never the message's body.
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, refusal = next(iter(error.recipients.values()))
+        return f"{code} {refusal.decode(errors='replace')}"[:500]
+    if isinstance(error, smtplib.SMTPResponseException):
+        raw: bytes | str = error.smtp_error
+        reply = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
+        return f"{error.smtp_code} {reply}"[:500]
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """1, 2, 4, 8 … minutes after the nth failed attempt, at most 6 hours."""
+    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
+
+
+def _retry_later(message: Message, error: BaseException, report: SweepReport) -> None:
+    now = timezone.now()
+    retry_at = now + retry_delay(message.attempts)
+    description = _describe(error)
+    if message.attempts >= MAX_ATTEMPTS:
+        _mark(message, failed_at=now, last_error=f"{TOO_MANY_ATTEMPTS} {description}"[:500])
+        report.failed += 1
+    elif message.expires_at is not None and retry_at >= message.expires_at:
+        # A login code that would arrive after it expired is worth nothing: not retried.
+        _mark(message, failed_at=now, last_error=f"{EXPIRED_BEFORE_SENDING} {description}"[:500], payload={})
+        report.failed += 1
+    else:
+        _mark(message, due_at=retry_at, last_error=description)
+        report.retried += 1
+
+
+def _mark(message: Message, **changes: object) -> None:
+    # Only while the row is still ours: past the lease another sweeper may own it now.
+    Message.objects.filter(pk=message.pk, claimed_by=message.claimed_by).update(
+        lease_until=None, claimed_by="", **changes
+    )
+
+
+def _release(messages: Sequence[Message]) -> None:
+    """Give back claimed rows that were not attempted; the attempt counted at claim is undone."""
+    if messages:
+        Message.objects.filter(pk__in=[m.pk for m in messages], claimed_by=messages[0].claimed_by).update(
+            lease_until=None, claimed_by="", attempts=F("attempts") - 1
+        )
+
+
+def _close(connection: BaseEmailBackend) -> None:
+    try:
+        connection.close()
+    except (smtplib.SMTPException, OSError):  # the server already hung up: nothing left to close
+        logger.info("closing the SMTP connection failed", exc_info=True)
+
+
+@transaction.atomic
+def message_retry(*, message_ids: Sequence[int], retried_by: User) -> int:
+    """Queue failed messages again (the coordination page's "Réessayer"); returns how many.
+
+    Only failed, unsent messages whose code or link has not expired come back; they start again with
+    no attempts, due now, and the sweeper is woken after commit. Raises PolicyDenied for anyone but a
+    coordinator.
+    """
+    require(retried_by, "notifications.retry_failed")
+    now = timezone.now()
+    retried = (
+        Message.objects.filter(pk__in=message_ids, failed_at__isnull=False, sent_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .update(failed_at=None, due_at=now, attempts=0, lease_until=None, claimed_by="")
+    )
+    if retried:
+        transaction.on_commit(partial(_wake_sweeper, urgent=False))
+    return retried

@@ -6,6 +6,7 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from cercles.circles import selectors, services
@@ -44,6 +45,7 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.selectors import waitlist_rank
+from cercles.notifications.models import Message
 from cercles.people.models import User
 from tests.factories import fill, make_circle, make_co_facilitator, make_user
 
@@ -266,9 +268,9 @@ class TestLeaving:
         assert status_of(circle, first) == MembershipStatus.ACTIVE
         assert status_of(circle, second) == MembershipStatus.WAITING
         assert waitlist_rank(membership=Membership.objects.get(circle=circle, user=second)) == 1
-        promoted_mail = [m for m in mail.outbox if m.to == [first.email]]
+        # The waiting-list notice queued by the earlier join leaves too: every committed change has its mail.
+        promoted_mail = [m for m in mail.outbox if m.to == [first.email] and "Une place s'est libérée" in m.subject]
         assert len(promoted_mail) == 1
-        assert "Une place s'est libérée" in promoted_mail[0].subject
 
     def test_leaving_twice_is_refused_without_damage(self, circle: Circle, bob: User) -> None:
         services.membership_leave(circle_id=circle.pk, user=bob)
@@ -520,10 +522,27 @@ def test_fill_from_waitlist_after_an_admin_edit(alice: User) -> None:
 def test_no_email_goes_out_when_the_transaction_rolls_back(
     circle: Circle, charlie: User, django_capture_on_commit_callbacks
 ) -> None:
+    def join_then_fail() -> None:
+        with transaction.atomic():
+            join(circle, charlie)
+            raise RuntimeError("the request fails after the join")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        join_then_fail()
+    assert not Message.objects.exists()
+    assert mail.outbox == []
+
+
+def test_emails_are_queued_in_the_transaction_and_sent_only_after_commit(
+    circle: Circle, charlie: User, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         join(circle, charlie)
-    # Queued for after commit, not sent inside the transaction.
-    assert len(callbacks) == 1
+    assert sorted(Message.objects.values_list("kind", flat=True)) == [
+        "circles.joined.facilitators",
+        "circles.joined.person",
+    ]
+    assert callbacks  # the sweeper's wake-up
     assert mail.outbox == []
 
 
@@ -593,7 +612,7 @@ class TestReviewFindings:
         with django_capture_on_commit_callbacks(execute=True):
             services.membership_leave(circle_id=circle.pk, user=member)
         assert status_of(circle, waiting) == MembershipStatus.WAITING
-        assert not [m for m in mail.outbox if m.to == [waiting.email]]
+        assert not [m for m in mail.outbox if m.to == [waiting.email] and "Une place s'est libérée" in m.subject]
 
     def test_co_facilitators_are_told_of_each_other_not_of_a_freed_place(
         self, circle: Circle, alice: User, charlie: User, django_capture_on_commit_callbacks

@@ -16,6 +16,7 @@ ADMIN_PAGES = [
     "/coordination/circles/membership/",
     "/coordination/people/user/",
     "/coordination/people/organisation/",
+    "/coordination/notifications/failedmessage/",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Serve Cercles with uvicorn (HTTP + WebSockets); in embedded mode, run the task worker as a thread."""
+"""Serve Cercles with uvicorn (HTTP + WebSockets); in embedded mode, the task worker and scheduler as threads."""
 
 from __future__ import annotations
 
@@ -26,8 +26,14 @@ def _run_worker() -> None:
     ).run()
 
 
+def _run_scheduler() -> None:
+    from cercles.core.scheduler import Scheduler
+
+    Scheduler(worker="embedded").run_forever(threading.Event())
+
+
 class Command(BaseCommand):
-    help = "Serve the site on HOST:PORT with the background worker (embedded mode)."
+    help = "Serve the site on HOST:PORT with the background worker and the scheduler (embedded mode)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -46,5 +52,11 @@ class Command(BaseCommand):
             self.stdout.write("Background worker: running inside this process.")
         else:
             self.stdout.write("Background worker: run `manage.py db_worker` in other processes.")
+        if settings.RUN_SCHEDULER_IN_PROCESS:
+            # Its own thread, apart from the task worker: mail never waits behind a long task.
+            threading.Thread(target=_run_scheduler, name="cercles-scheduler", daemon=True).start()
+            self.stdout.write("Scheduler (mail sweeper, periodic jobs): running inside this process.")
+        else:
+            self.stdout.write("Scheduler: run `manage.py run_scheduler` in another process.")
         self.stdout.write(f"Cercles: http://{host}:{port}/")
         uvicorn.run("config.asgi:application", host=host, port=port, workers=1, log_level="info", lifespan="off")

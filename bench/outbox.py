@@ -1,0 +1,162 @@
+"""Outbox benchmark: messages per second the sweeper sends, rendering included, and SQL queries per message.
+
+    .venv/bin/python bench/outbox.py [--messages 10000] [--batches 50 100 500]
+
+Builds a throw-away database (SQLite file, or DATABASE_URL's server in a test database), queues N due
+membership notices ("Bienvenue dans le cercle …", rendered from the database when sent) and times
+``outbox_sweep`` until they are all sent, once with Django's in-memory (locmem) mail backend and once
+through a real SMTP server on localhost (aiosmtpd, the tests' sink), for each batch size. Queries per
+message must not grow with the batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+_scratch = tempfile.mkdtemp(prefix="cercles-bench-")
+os.environ.setdefault("CERCLES_DATA_DIR", _scratch)
+# A file, as in production (WAL), not the test runner's in-memory SQLite.
+os.environ.setdefault("SQLITE_TEST_PATH", str(Path(_scratch) / "bench.sqlite3"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--batches", type=int, nargs="+", default=[50, 100, 500])
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    settings.SCHEDULER_RUN_ON_WAKE = False
+    old_config = setup_databases(verbosity=0, interactive=False)
+    try:
+        about = _populate()
+        print(f"database: {connection.vendor}; {args.messages} due messages, rendered when sent")
+        print(f"{'backend':<8} {'batch':>5} {'sent':>6} {'seconds':>8} {'msg/s':>7} {'queries/msg':>11}")
+        with _sink_process() as (port, counts):
+            for backend in ("locmem", "smtp"):
+                for batch in args.batches:
+                    if backend == "smtp":
+                        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+                        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+                    else:
+                        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+                    _queue(args.messages, about)
+                    sent, seconds, queries = _sweep(batch)
+                    assert sent == args.messages, (backend, batch, sent)
+                    rate = sent / seconds
+                    print(f"{backend:<8} {batch:>5} {sent:>6} {seconds:>8.2f} {rate:>7.0f} {queries / sent:>11.2f}")
+        received, connections = counts()
+        print(f"SMTP sink (another process) received {received} messages over {connections} connections")
+    finally:
+        teardown_databases(old_config, verbosity=0)
+
+
+@contextmanager
+def _sink_process() -> Iterator[tuple[int, Callable[[], tuple[int, int]]]]:
+    """The aiosmtpd sink in a process of its own, so that it does not share the sweeper's interpreter lock."""
+    from tests.smtp_sink import free_port
+
+    port = free_port()
+    stop, ready, results = multiprocessing.Event(), multiprocessing.Event(), multiprocessing.Queue()
+    child = multiprocessing.Process(target=_serve_sink, args=(port, ready, stop, results))
+    child.start()
+    ready.wait(30)
+    received: list[tuple[int, int]] = []
+
+    def counts() -> tuple[int, int]:
+        stop.set()
+        received.append(results.get(timeout=30))
+        return received[0]
+
+    try:
+        yield port, counts
+    finally:
+        stop.set()
+        child.join(30)
+
+
+def _serve_sink(port: int, ready: Any, stop: Any, results: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp_sink import SinkHandler
+
+    handler = SinkHandler(keep=False)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+    results.put((len(handler.message_ids), handler.connections))
+
+
+def _populate() -> list[int]:
+    """A circle with a facilitator and 50 members: the memberships the notices are about."""
+    from tests.factories import make_circle, make_user, seat
+
+    circle = make_circle(facilitators=(make_user("animatrice"),), capacity=60, title="Codéveloppement des cadres")
+    return [seat(circle, make_user()).pk for _ in range(50)]
+
+
+def _queue(count: int, about: list[int]) -> None:
+    from django.core import mail
+    from django.utils import timezone
+
+    from cercles.notifications.models import Message
+
+    mail.outbox = []
+    Message.objects.all().delete()
+    now = timezone.now()
+    Message.objects.bulk_create(
+        [
+            Message(
+                message_id=f"<bench-{number}-{time.monotonic_ns()}@cercles.localhost>",
+                kind="circles.joined.person",
+                address=f"membre{number}@exemple.fr",
+                about={"membership": about[number % len(about)]},
+                due_at=now,
+            )
+            for number in range(count)
+        ],
+        batch_size=1000,
+    )
+
+
+def _sweep(batch: int) -> tuple[int, float, int]:
+    from django.db import connection
+
+    from cercles.notifications.services import outbox_sweep
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        start = time.perf_counter()
+        report = outbox_sweep(worker="bench", batch_size=batch, max_seconds=float("inf"))
+        seconds = time.perf_counter() - start
+    return report.sent, seconds, queries
+
+
+if __name__ == "__main__":
+    main()
