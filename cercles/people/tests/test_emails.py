@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 
 from cercles.core.migrations import __name__ as core_migrations
+from cercles.notifications.services import outbox_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,7 @@ PLACEHOLDERS = ["example.com", "Personne sans nom", "Hello from", "user "]
 
 def test_the_sign_up_email_names_the_programme_and_its_address(client, mailoutbox) -> None:
     client.post("/compte/signup/", {"email": "nouvelle@exemple.fr"})
+    outbox_sweep()
     message = mailoutbox[0]
     assert message.subject.startswith("[Cercles] ")
     assert message.body.startswith("Bonjour,\n")
@@ -29,6 +31,7 @@ def test_the_emails_follow_the_programme_name_and_site_url_settings(client, mail
     settings.SITE_URL = "https://cercles.example.fr/"
     client.post("/compte/login/code/", {"email": "inconnue@exemple.fr"})
     client.post("/compte/signup/", {"email": "nouvelle@exemple.fr"})
+    outbox_sweep()
     assert mailoutbox
     for message in mailoutbox:
         assert message.subject.startswith("[Cercles Occitanie] ")
