@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "cercles.core",
     "cercles.people",
+    "cercles.privacy",
     "cercles.circles",
     "cercles.notifications",
 ]

@@ -227,6 +227,44 @@ ROWS: list[Row] = [
         everyone(OK),
         what="Données personnelles",
     ),
+    Row(
+        "privacy:my_data",
+        lambda w: _reverse("privacy:my_data"),
+        signed_in(OK),
+        secrets={"member_name": frozenset({"member"}), "member_email": frozenset({"member"})},
+        what="Mes données (chacun·e les siennes)",
+    ),
+    Row(
+        "privacy:my_data_json",
+        lambda w: _reverse("privacy:my_data_json"),
+        signed_in(OK),
+        secrets={"member_name": frozenset({"member"}), "member_email": frozenset({"member"})},
+        what="Télécharger mes données (JSON)",
+    ),
+    Row(
+        "privacy:account_delete",
+        lambda w: _reverse("privacy:account_delete"),
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Supprimer mon compte : la confirmation",
+    ),
+    Row(
+        "privacy:account_delete",
+        lambda w: _reverse("privacy:account_delete"),
+        # Deleting needs a fresh re-authentication: everyone is first sent to sign in again.
+        signed_in(REDIRECT),
+        method="POST",
+        data=lambda w: {"confirm": "on"},
+        what="Supprimer mon compte (après une nouvelle authentification)",
+    ),
+    Row(
+        "privacy:person_erase",
+        lambda w: _reverse("privacy:person_erase", w.users["member"].pk),
+        # The person themselves may reach it too (it is their own erasure); a coordinator on request.
+        signed_in(DENIED, member=OK, coordinator=OK),
+        secrets={"member_name": frozenset({"member", "coordinator"}), "waiting_name": frozenset()},
+        what="Effacer les données d'une personne à sa demande (coordination)",
+    ),
     Row("health", lambda w: _reverse("health"), everyone(OK), what="Sonde de santé"),
     Row(
         "set_language",

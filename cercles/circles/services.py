@@ -592,3 +592,25 @@ def kind_update(*, kind_id: int, updated_by: User, fields: KindFields) -> Circle
 
 def _stripped(fields: KindFields) -> dict[str, object]:
     return {name: value.strip() if isinstance(value, str) else value for name, value in fields.__dict__.items()}
+
+
+@transaction.atomic
+def memberships_erase_person(*, user: User) -> list[Membership]:
+    """The circles' part of erasing a person (called by the privacy app's erasure, in its transaction).
+
+    The person leaves every circle, waiting list and application as ``membership_leave`` does (freed
+    places go to the waiting lists, facilitators are told, coordinators hear of a circle left without
+    facilitator); then their rows keep only what the programme's figures count (role, status, dates)
+    and lose what the person or a facilitator wrote about them. Circles are locked in id order.
+    """
+    current = (
+        Membership.objects.filter(user=user)
+        .exclude(status__in=[MembershipStatus.LEFT, MembershipStatus.REFUSED])
+        .order_by("circle_id")
+        .values_list("circle_id", flat=True)
+    )
+    for circle_id in list(current):
+        membership_leave(circle_id=circle_id, user=user)
+    rows = list(Membership.objects.filter(user=user).order_by("id"))
+    Membership.objects.filter(user=user).update(application_message="", decision_message="")
+    return rows

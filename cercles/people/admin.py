@@ -1,8 +1,9 @@
 """The coordination pages of people: saves go through the services, nobody is hard-deleted.
 
-Erasing a person will be the erasure service's job (personal-data rights); until then the
-coordination pages offer no delete at all, to anyone. Profiles are the person's own declaration
-(with their consent): shown here, changed by the person on their profile page. See docs/coordination.md.
+Nobody is deleted here: erasing a person on their request is the privacy app's page (linked from the
+person's form, "Effacement"), which runs every app's declared erasure in one transaction. Profiles are
+the person's own declaration (with their consent): shown here, changed by the person on their
+profile page. See docs/coordination.md.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from cercles.core.admin import PolicyAdmin, ReadOnlyInline, ServiceFormAdmin
@@ -50,6 +55,7 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
         (_("Identité"), {"fields": ("first_name", "last_name")}),
         (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Données personnelles"), {"fields": ("erasure",)}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -71,9 +77,17 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
         profile = getattr(user, "profile", None)
         return (profile.departement_id or "") if profile else ""
 
+    @admin.display(description=_("effacement"))
+    def erasure(self, user: User) -> str:
+        if user.erased_at is not None:
+            return format_html("{} {}", _("Données effacées le"), date_format(localtime(user.erased_at)))
+        # The privacy app's page, named by its URL: people does not import the app above it.
+        url = reverse("privacy:person_erase", args=[user.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Effacer ses données à sa demande"))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
-        readonly += ["last_login", "date_joined"]
+        readonly += ["last_login", "date_joined", "erasure"]
         if not allows(request.user, "programme.manage_rights"):
             readonly += [*self.RIGHTS_FIELDS, "password"]
         return readonly

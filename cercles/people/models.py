@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+ERASED_PERSON = _("personne supprimée")
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -39,6 +41,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscription"), default=timezone.now)
+    # Set by the erasure service (cercles.privacy): the row stays as a tombstone so that what must
+    # outlive the person (audit log, sent messages' metadata, memberships counted in figures) refers
+    # to an id that shows "personne supprimée"; every personal field is emptied.
+    erased_at = models.DateTimeField(_("données effacées le"), null=True, blank=True, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -60,7 +66,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return str(ERASED_PERSON)
         full = f"{self.first_name} {self.last_name}".strip()
         # Never derived from the e-mail address: names can be shown where addresses must not.
         return full or str(_("Personne sans nom"))
