@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from cercles.notifications.models import Message
 
 
-
 @dataclass(frozen=True)
 class Attachment:
     filename: str
