@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     # Discovers each app's rules.py: the authorization policy (cercles.core.policy).
     "rules.apps.AutodiscoverRulesConfig",
     "cercles.core",
+    "cercles.audit",
     "cercles.people",
     "cercles.privacy",
     "cercles.circles",
@@ -162,6 +163,18 @@ RUN_SCHEDULER_IN_PROCESS = env_bool("RUN_SCHEDULER_IN_PROCESS", not REDIS_URL)
 OUTBOX_SWEEP_INTERVAL = float(os.environ.get("OUTBOX_SWEEP_INTERVAL", "2"))
 # Tests only: a woken job runs at once in the waking thread (see docs/testing.md).
 SCHEDULER_RUN_ON_WAKE = False
+
+# --- Personal data (shown on the privacy page; docs/privacy.md) -------------------------------
+# Who is responsible for the processing, and how to reach the data protection officer.
+DATA_CONTROLLER = os.environ.get("DATA_CONTROLLER", "L'équipe du programme Cercles")
+DPO_CONTACT = os.environ.get("DPO_CONTACT", "")
+# How long the audit log keeps a row (days).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "365"))
+# An account never confirmed (no verified address, never signed in) is deleted after this many days.
+UNCONFIRMED_ACCOUNT_RETENTION_DAYS = int(os.environ.get("UNCONFIRMED_ACCOUNT_RETENTION_DAYS", "30"))
+# A person inactive this long is warned by e-mail, then anonymised INACTIVE_WARNING_DAYS later.
+INACTIVE_ACCOUNT_RETENTION_DAYS = int(os.environ.get("INACTIVE_ACCOUNT_RETENTION_DAYS", "365"))
+INACTIVE_WARNING_DAYS = int(os.environ.get("INACTIVE_WARNING_DAYS", "30"))
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"

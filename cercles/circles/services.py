@@ -17,6 +17,8 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.circles.emails import FACILITATOR_INVITATION, membership_event_recipients
 from cercles.circles.exceptions import (
     ALREADY_CLOSED_DOWN,
@@ -51,7 +53,12 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.rules import join_refusal
-from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT, INVITATION_SALT
+from cercles.circles.selectors import (
+    ACTIVE_FACILITATOR,
+    ACTIVE_PARTICIPANT,
+    INVITATION_SALT,
+    participant_list_for_export,
+)
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.notifications.services import message_enqueue
@@ -261,6 +268,15 @@ def application_decide(
     if membership is None or membership.status != MembershipStatus.PENDING:
         raise MembershipError(APPLICATION_NOT_PENDING)
     membership.decision_message = message.strip()[:2000]
+    audit_record(
+        actor=decided_by,
+        action=AuditAction.APPLICATION_DECIDE,
+        person=membership.user_id,
+        circle=circle,
+        object_kind="membership",
+        object_id=membership.pk,
+        changes=("approved" if approve else "refused",),
+    )
     if not approve:
         membership.status = MembershipStatus.REFUSED
         membership.save(update_fields=["status", "decision_message"])
@@ -313,16 +329,21 @@ def circle_update(*, circle_id: int, editor: User, version: int, changes: Circle
         raise CircleManagementDenied()
     if circle.version != version:
         raise CircleEditConflict()
+    changed = []
     for name, value in changes.__dict__.items():
         if name == "kind" and value is None:
             continue
-        setattr(circle, name, value.strip() if isinstance(value, str) else value)
+        new = value.strip() if isinstance(value, str) else value
+        if getattr(circle, name) != new:
+            changed.append(name)
+        setattr(circle, name, new)
     _check_dates(circle)
     circle.search_text = circle_search_text(circle)
     circle.version += 1
     circle.updated_at = timezone.now()
     circle.full_clean()
     circle.save()
+    audit_record(actor=editor, action=AuditAction.CIRCLE_UPDATE, circle=circle, changes=changed)
     _promote_from_waitlist(circle)
     return circle
 
@@ -357,6 +378,14 @@ def facilitator_invite(*, circle_id: int, invited_by: User, email: str) -> Facil
     invitation.expires_at = now + INVITATION_VALIDITY
     invitation.full_clean()
     invitation.save()
+    # The address is not recorded (it may belong to nobody yet): the invitation's id is.
+    audit_record(
+        actor=invited_by,
+        action=AuditAction.INVITATION_SEND,
+        circle=circle,
+        object_kind="invitation",
+        object_id=invitation.pk,
+    )
     message_enqueue(
         kind=FACILITATOR_INVITATION,
         address=invitation.email,
@@ -445,6 +474,13 @@ def facilitator_invitation_withdraw(*, invitation_id: int, withdrawn_by: User) -
         raise InvitationError(INVITATION_NOT_PENDING)
     invitation.withdrawn_at = timezone.now()
     invitation.save(update_fields=["withdrawn_at"])
+    audit_record(
+        actor=withdrawn_by,
+        action=AuditAction.INVITATION_WITHDRAW,
+        circle=invitation.circle_id,
+        object_kind="invitation",
+        object_id=invitation.pk,
+    )
     return invitation
 
 
@@ -470,6 +506,14 @@ def facilitator_remove(*, circle_id: int, removed_by: User, membership_id: int) 
     membership.status = MembershipStatus.LEFT
     membership.left_at = timezone.now()
     membership.save(update_fields=["status", "left_at"])
+    audit_record(
+        actor=removed_by,
+        action=AuditAction.FACILITATOR_REMOVE,
+        person=membership.user_id,
+        circle=circle,
+        object_kind="membership",
+        object_id=membership.pk,
+    )
     _notify("facilitator_removed", membership)
     if not Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle).exists():
         _notify("facilitator_missing", membership)
@@ -491,7 +535,9 @@ def circle_cancel(*, circle_id: int, cancelled_by: User, reason: str) -> Circle:
         raise CircleManagementDenied()
     if not reason.strip():
         raise CircleEditError(CANCEL_REASON_REQUIRED, field="reason")
-    return _close_down(circle, event="cancelled", reason=reason)
+    _close_down(circle, event="cancelled", reason=reason)
+    audit_record(actor=cancelled_by, action=AuditAction.CIRCLE_CANCEL, circle=circle)
+    return circle
 
 
 @transaction.atomic
@@ -506,7 +552,9 @@ def circle_archive(*, circle_id: int, archived_by: User, reason: str = "") -> Ci
     circle = _lock_circle(circle_id)
     if not allows(archived_by, "circles.archive", circle):
         raise CircleManagementDenied()
-    return _close_down(circle, event="archived", reason=reason)
+    _close_down(circle, event="archived", reason=reason)
+    audit_record(actor=archived_by, action=AuditAction.CIRCLE_ARCHIVE, circle=circle)
+    return circle
 
 
 def _close_down(circle: Circle, *, event: str, reason: str) -> Circle:
@@ -564,6 +612,7 @@ def kind_create(*, created_by: User, fields: KindFields) -> CircleKind:
     kind = CircleKind(**_stripped(fields))
     kind.full_clean()
     kind.save()
+    audit_record(actor=created_by, action=AuditAction.KIND_CREATE, object_kind="kind", object_id=kind.pk)
     return kind
 
 
@@ -580,6 +629,7 @@ def kind_update(*, kind_id: int, updated_by: User, fields: KindFields) -> Circle
         setattr(kind, name, value)
     kind.full_clean()
     kind.save()
+    audit_record(actor=updated_by, action=AuditAction.KIND_UPDATE, object_kind="kind", object_id=kind.pk)
     if renamed:
         # The catalogue search matches the kind's name too (circle_search_text).
         circles = list(Circle.objects.filter(kind=kind).only("id", "title", "description", "kind_id"))
@@ -614,3 +664,15 @@ def memberships_erase_person(*, user: User) -> list[Membership]:
     rows = list(Membership.objects.filter(user=user).order_by("id"))
     Membership.objects.filter(user=user).update(application_message="", decision_message="")
     return rows
+
+
+@transaction.atomic
+def circle_participants_export(*, exported_by: User, circle_ids: list[int]) -> list[Membership]:
+    """The participants of these circles for the coordination's CSV/ODS export, and its audit rows.
+
+    Raises PolicyDenied (``circles.export_participants``). One audit row per circle exported.
+    """
+    memberships = participant_list_for_export(user=exported_by, circle_ids=circle_ids)
+    for circle_id in sorted(set(circle_ids)):
+        audit_record(actor=exported_by, action=AuditAction.CIRCLE_EXPORT, circle=circle_id)
+    return memberships

@@ -55,7 +55,7 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
         (_("Identité"), {"fields": ("first_name", "last_name")}),
         (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
-        (_("Données personnelles"), {"fields": ("erasure",)}),
+        (_("Données personnelles"), {"fields": ("erasure", "journal")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -85,9 +85,14 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
         url = reverse("privacy:person_erase", args=[user.pk])
         return format_html('<a href="{}">{}</a>', url, _("Effacer ses données à sa demande"))
 
+    @admin.display(description=_("journal"))
+    def journal(self, user: User) -> str:
+        url = reverse("admin:audit_auditevent_changelist")
+        return format_html('<a href="{}?person_id={}">{}</a>', url, user.pk, _("Actions qui concernent cette personne"))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
-        readonly += ["last_login", "date_joined", "erasure"]
+        readonly += ["last_login", "date_joined", "erasure", "journal"]
         if not allows(request.user, "programme.manage_rights"):
             readonly += [*self.RIGHTS_FIELDS, "password"]
         return readonly

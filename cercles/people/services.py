@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.people.consent import CONSENT_VERSION
@@ -119,7 +121,9 @@ def person_create(*, created_by: User, email: str, password: str | None = None) 
     address = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=address).exists():
         raise ProfileError(EMAIL_TAKEN, field="email")
-    return User.objects.create_user(address, password or None)
+    person = User.objects.create_user(address, password or None)
+    audit_record(actor=created_by, action=AuditAction.PERSON_CREATE, person=person)
+    return person
 
 
 @transaction.atomic
@@ -147,11 +151,14 @@ def person_update(
     address = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=address).exclude(pk=person.pk).exists():
         raise ProfileError(EMAIL_TAKEN, field="email")
+    before = {name: getattr(person, name) for name in ("email", "first_name", "last_name", "is_active")}
     person.email = address
     person.first_name = first_name.strip()
     person.last_name = last_name.strip()
     person.is_active = is_active
+    changed = [name for name, value in before.items() if getattr(person, name) != value]
     if rights is not None and may_manage_rights:
+        changed += [name for name in ("is_staff", "is_superuser") if getattr(person, name) != getattr(rights, name)]
         person.is_staff = rights.is_staff
         person.is_superuser = rights.is_superuser
     person.full_clean(exclude=["password"])
@@ -159,6 +166,8 @@ def person_update(
     if rights is not None and may_manage_rights:
         person.groups.set(rights.groups)
         person.user_permissions.set(rights.user_permissions)
+        changed.append("rights")
+    audit_record(actor=updated_by, action=AuditAction.PERSON_UPDATE, person=person, changes=changed)
     return person
 
 
@@ -183,4 +192,11 @@ def organisation_update(
     organisation.search_name = search_name
     organisation.full_clean()
     organisation.save()
+    audit_record(
+        actor=updated_by,
+        action=AuditAction.ORGANISATION_UPDATE,
+        object_kind="organisation",
+        object_id=organisation.pk,
+        changes=("name", "kind", "departement"),
+    )
     return organisation

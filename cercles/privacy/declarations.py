@@ -11,9 +11,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
+from cercles.audit.models import AuditEvent
 from cercles.notifications.models import PENDING, Message
 from cercles.people.models import ERASED_PERSON, Profile, User
-from cercles.privacy.registry import ErasureContext, declaration_for, declarations, personal_data
+from cercles.privacy.registry import Erase, ErasureContext, declaration_for, declarations, personal_data
 
 
 def _tombstone(context: ErasureContext) -> None:
@@ -106,4 +107,12 @@ personal_data(
     erase=_erase_log_entries,
     stage=10,
     note="Rows the person wrote refer to them by id; rows about their objects lose their text.",
+)
+personal_data(
+    AuditEvent,
+    label=_("Journal des actions"),
+    person_fields=("actor_id", "person_id"),
+    export_fields=("at", "action", "circle_id"),
+    erase=Erase.KEEP_BY_ID,
+    note="The log outlives the person by id only (no name, no address, no content); purged after its period.",
 )

@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.db import models
 
 from cercles.core.policy import require
 from cercles.people.models import User
 from cercles.privacy.registry import Declaration, declarations
-from cercles.privacy.services import person_addresses
+
+
+def person_addresses(person: User) -> frozenset[str]:
+    """Every address the person used: the account's and those allauth verified or not."""
+    addresses = {person.email.lower()}
+    addresses |= {a.lower() for a in EmailAddress.objects.filter(user=person).values_list("email", flat=True)}
+    return frozenset(a for a in addresses if a)
 
 
 @dataclass(frozen=True)

@@ -6,22 +6,18 @@ either everything about the person is erased, or nothing is (docs/privacy.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.core.policy import require
 from cercles.people.models import User
 from cercles.privacy.exceptions import ALREADY_ERASED, PrivacyError
 from cercles.privacy.registry import Erase, ErasureContext, declarations
-
-
-def person_addresses(person: User) -> frozenset[str]:
-    """Every address the person used: the account's and those allauth verified or not."""
-    from allauth.account.models import EmailAddress
-
-    addresses = {person.email.lower()}
-    addresses |= {a.lower() for a in EmailAddress.objects.filter(user=person).values_list("email", flat=True)}
-    return frozenset(a for a in addresses if a)
+from cercles.privacy.selectors import export_as_json, person_addresses, person_data_export
 
 
 @transaction.atomic
@@ -47,4 +43,14 @@ def person_erase(*, person_id: int, erased_by: User) -> User:
             continue
         else:
             declaration.erase(context)
+    # By id only: once the account is a tombstone, the log shows "personne supprimée".
+    audit_record(actor=erased_by, action=AuditAction.PERSON_ERASE, person=person)
     return person
+
+
+@transaction.atomic
+def person_data_download(*, person: User, viewer: User) -> dict[str, Any]:
+    """The JSON of "Télécharger mes données", recorded in the audit log. Raises PolicyDenied."""
+    data = export_as_json(person_data_export(person=person, viewer=viewer))
+    audit_record(actor=viewer, action=AuditAction.PERSON_EXPORT, person=person)
+    return data

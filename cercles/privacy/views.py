@@ -25,8 +25,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_data_json(request: HttpRequest) -> HttpResponse:
-    sections = selectors.person_data_export(person=request.user, viewer=request.user)  # type: ignore[arg-type]
-    body = json.dumps(selectors.export_as_json(sections), ensure_ascii=False, indent=2)
+    data = services.person_data_download(person=request.user, viewer=request.user)  # type: ignore[arg-type]
+    body = json.dumps(data, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"mes-donnees-cercles-{timezone.localdate().isoformat()}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
