@@ -20,7 +20,8 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.services import circle_create
-from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
+from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
+from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 _sequence = itertools.count(1)
 PASSWORD = "un-mot-de-passe-de-test"
@@ -64,8 +65,9 @@ def make_user(
             departement=departement,
             job_family=JobFamily.objects.order_by("code").first(),
             consent_given_at=timezone.now(),
-            consent_version="test",
+            consent_version=CONSENT_VERSION,
         )
+        Consent.objects.create(user=user, version=CONSENT_VERSION, text=str(CONSENT_SUMMARY))
     return user
 
 

@@ -228,6 +228,27 @@ ROWS: list[Row] = [
         what="Données personnelles",
     ),
     Row(
+        "people:consent",
+        lambda w: _reverse("people:consent"),
+        signed_in(OK),
+        secrets={"member_name": frozenset()},
+        what="Redonner son consentement (nouvelle version du texte, compte gelé)",
+    ),
+    Row(
+        "people:consent_withdraw",
+        lambda w: _reverse("people:consent_withdraw"),
+        signed_in(OK),
+        secrets={"member_name": frozenset()},
+        what="Retirer son consentement : ce que cela veut dire",
+    ),
+    Row(
+        "people:consent_withdraw",
+        lambda w: _reverse("people:consent_withdraw"),
+        signed_in(REDIRECT),
+        method="POST",
+        what="Retirer son consentement (le compte est gelé)",
+    ),
+    Row(
         "privacy:my_data",
         lambda w: _reverse("privacy:my_data"),
         signed_in(OK),

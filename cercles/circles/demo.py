@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cercles.circles.models import (
     ApprovalMode,
@@ -34,8 +34,8 @@ from cercles.circles.models import (
 from cercles.circles.services import circle_create
 from cercles.core.checks import DEMO_EMAIL_DOMAIN
 from cercles.core.text import normalize_for_search
-from cercles.people.consent import CONSENT_VERSION
-from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
+from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
+from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 DEMO_LOGINS = [
     (f"coordination@{DEMO_EMAIL_DOMAIN}", "coordinatrice du programme (accès à la coordination)"),
@@ -216,6 +216,12 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
             )
         )
     Profile.objects.bulk_create(profiles)
+    with translation.override("fr"):
+        consent_text = str(CONSENT_SUMMARY)
+    Consent.objects.bulk_create(
+        Consent(user_id=profile.user_id, version=CONSENT_VERSION, text=consent_text, given_at=now)
+        for profile in profiles
+    )
     # allauth requires a verified address to log in; the demo addresses are taken as verified.
     EmailAddress.objects.bulk_create(
         EmailAddress(user=user, email=user.email, verified=True, primary=True)

@@ -9,6 +9,7 @@ CONSENT_REQUIRED = _(
 ORGANISATION_NAME_REQUIRED = _("Indiquez le nom de votre organisation.")
 ORGANISATION_KIND_REQUIRED = _("Indiquez le type de votre organisation.")
 EMAIL_TAKEN = _("Un compte existe déjà avec cette adresse e-mail.")
+NO_CONSENT_TO_WITHDRAW = _("Vous n'avez pas de consentement en cours à retirer.")
 ORGANISATION_EXISTS = _("Une organisation de ce nom existe déjà dans ce département.")
 
 

@@ -210,6 +210,8 @@ class Profile(models.Model):
     )
     consent_given_at = models.DateTimeField(_("consentement donné le"), null=True, blank=True)
     consent_version = models.CharField(_("version du texte accepté"), max_length=20, blank=True)
+    # Set when the person withdraws their consent: the account is frozen until they give it again.
+    consent_withdrawn_at = models.DateTimeField(_("consentement retiré le"), null=True, blank=True)
     updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
 
     class Meta:
@@ -220,5 +222,38 @@ class Profile(models.Model):
         return str(self.user)
 
     @property
+    def consent_is_current(self) -> bool:
+        from cercles.people.consent import CONSENT_VERSION
+
+        return self.consent_given_at is not None and self.consent_version == CONSENT_VERSION
+
+    @property
+    def is_frozen(self) -> bool:
+        """Consent withdrawn: the person's data is no longer used until they give it again."""
+        return self.consent_given_at is None and self.consent_withdrawn_at is not None
+
+    @property
     def is_complete(self) -> bool:
         return bool(self.organisation_id and self.job_family_id and self.departement_id and self.consent_given_at)
+
+
+class Consent(models.Model):
+    """One consent given by a person: the version and the very text they accepted, and when.
+
+    A new row each time the text changes and the person accepts it again; ``withdrawn_at`` when they
+    withdraw it from their profile. ``Profile.consent_*`` holds the current state for quick checks.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("personne"))
+    version = models.CharField(_("version"), max_length=20)
+    text = models.TextField(_("texte accepté"))
+    given_at = models.DateTimeField(_("donné le"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentement")
+        verbose_name_plural = _("consentements")
+        ordering = ["-given_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.given_at:%Y-%m-%d}"

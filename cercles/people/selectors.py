@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from cercles.core.policy import COORDINATE_PERMISSION
@@ -43,3 +46,26 @@ def coordinator_list() -> QuerySet[User]:
 def coordinator_addresses() -> list[str]:
     """Where to write to the programme team."""
     return sorted(set(coordinator_list().values_list("email", flat=True)))
+
+
+@dataclass(frozen=True)
+class DataProtectionFacts:
+    """What the privacy page states from the settings: who is responsible, whom to write to, how long."""
+
+    controller: str
+    dpo_contact: str
+    inactive_days: int
+    warning_days: int
+    unconfirmed_days: int
+    audit_days: int
+
+
+def data_protection_facts() -> DataProtectionFacts:
+    return DataProtectionFacts(
+        controller=settings.DATA_CONTROLLER,
+        dpo_contact=settings.DPO_CONTACT,
+        inactive_days=settings.INACTIVE_ACCOUNT_RETENTION_DAYS,
+        warning_days=settings.INACTIVE_WARNING_DAYS,
+        unconfirmed_days=settings.UNCONFIRMED_ACCOUNT_RETENTION_DAYS,
+        audit_days=settings.AUDIT_RETENTION_DAYS,
+    )

@@ -7,22 +7,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cercles.audit.models import AuditAction
 from cercles.audit.services import audit_record
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
-from cercles.people.consent import CONSENT_VERSION
+from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
 from cercles.people.exceptions import (
     CONSENT_REQUIRED,
     EMAIL_TAKEN,
+    NO_CONSENT_TO_WITHDRAW,
     ORGANISATION_EXISTS,
     ORGANISATION_KIND_REQUIRED,
     ORGANISATION_NAME_REQUIRED,
     ProfileError,
 )
-from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
+from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import Group, Permission
@@ -91,11 +92,53 @@ def profile_update(
     profile.departement = departement
     profile.job_family = job_family
     profile.job_title = job_title.strip()
-    if consent and not profile.consent_given_at:
-        profile.consent_given_at = timezone.now()
-        profile.consent_version = CONSENT_VERSION
+    if consent and not profile.consent_is_current:
+        _record_consent(profile)
     profile.updated_at = timezone.now()
     profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _record_consent(profile: Profile) -> None:
+    """A new consent row with the very French text accepted; the profile holds the current state."""
+    now = timezone.now()
+    with translation.override("fr"):
+        text = str(CONSENT_SUMMARY)
+    Consent.objects.create(user=profile.user, version=CONSENT_VERSION, text=text, given_at=now)
+    profile.consent_given_at = now
+    profile.consent_version = CONSENT_VERSION
+    profile.consent_withdrawn_at = None
+
+
+@transaction.atomic
+def consent_give(*, user: User) -> Profile:
+    """The person accepts the current text (a new version, or coming back after a withdrawal)."""
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    if not profile.consent_is_current:
+        _record_consent(profile)
+        profile.updated_at = timezone.now()
+        profile.save()
+    return profile
+
+
+@transaction.atomic
+def consent_withdraw(*, user: User) -> Profile:
+    """The person withdraws their consent: the account is frozen until they give it again.
+
+    Their data is kept (they may come back, download or delete it) but no longer used: the site shows
+    them only the explanation, and joining a circle needs a consent (``Profile.is_complete``). Raises
+    ProfileError when there is no consent to withdraw.
+    """
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    if profile is None or profile.consent_given_at is None:
+        raise ProfileError(NO_CONSENT_TO_WITHDRAW)
+    now = timezone.now()
+    Consent.objects.filter(user=user, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    profile.consent_given_at = None
+    profile.consent_version = ""
+    profile.consent_withdrawn_at = now
+    profile.updated_at = now
     profile.save()
     return profile
 

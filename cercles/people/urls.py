@@ -7,4 +7,6 @@ app_name = "people"
 urlpatterns = [
     path("", views.profile_edit, name="profile_edit"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
+    path("consentement/", views.consent, name="consent"),
+    path("consentement/retirer/", views.consent_withdraw, name="consent_withdraw"),
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cercles.audit.models import AuditEvent
 from cercles.notifications.models import PENDING, Message
-from cercles.people.models import ERASED_PERSON, Profile, User
+from cercles.people.models import ERASED_PERSON, Consent, Profile, User
 from cercles.privacy.registry import Erase, ErasureContext, declaration_for, declarations, personal_data
 
 
@@ -57,8 +57,15 @@ personal_data(
         "job_title",
         "consent_given_at",
         "consent_version",
+        "consent_withdrawn_at",
         "updated_at",
     ),
+)
+personal_data(
+    Consent,
+    label=_("Consentements"),
+    person_fields=("user",),
+    export_fields=("version", "given_at", "withdrawn_at", "text"),
 )
 personal_data(
     EmailAddress,

@@ -1,0 +1,64 @@
+"""Consent at every visit: a new version of the text is asked again; a withdrawn consent freezes the account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from cercles.people.models import Profile
+
+# Pages a person can reach whatever their consent: the consent pages, what is done with their data,
+# their rights (download, delete), the account pages (sign out, re-authenticate) and the plumbing.
+OPEN_PREFIXES = ("/compte/", "/static/", "/i18n/", "/sante/")
+OPEN_NAMES = (
+    "people:consent",
+    "people:consent_withdraw",
+    "people:privacy",
+    "privacy:my_data",
+    "privacy:my_data_json",
+    "privacy:account_delete",
+)
+
+
+class ConsentMiddleware:
+    """Sends a signed-in person whose consent is outdated or withdrawn to the consent page.
+
+    People who never gave consent (a new account) are not stopped: they give it with their profile,
+    which joining a circle requires. One small query per signed-in request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._open_paths: frozenset[str] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not self._is_open(request.path):
+            state = (
+                Profile.objects.filter(user_id=user.pk)
+                .values_list("consent_given_at", "consent_version", "consent_withdrawn_at")
+                .first()
+            )
+            if state is not None and _needs_consent(*state):
+                target = reverse("people:consent")
+                if request.method == "GET":
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(target)
+        return self.get_response(request)
+
+    def _is_open(self, path: str) -> bool:
+        if self._open_paths is None:
+            self._open_paths = frozenset(reverse(name) for name in OPEN_NAMES)
+        return path in self._open_paths or path.startswith(OPEN_PREFIXES)
+
+
+def _needs_consent(given_at: object, version: str, withdrawn_at: object) -> bool:
+    from cercles.people.consent import CONSENT_VERSION
+
+    if given_at is None:
+        return withdrawn_at is not None  # frozen
+    return version != CONSENT_VERSION
