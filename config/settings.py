@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A signed-in visit is the person's last activity (once a day), read by the inactivity retention.
+    "cercles.people.middleware.ActivityMiddleware",
     # A new version of the consent text is asked again; a withdrawn consent freezes the account.
     "cercles.people.middleware.ConsentMiddleware",
     "cercles.core.middleware.DomainErrorMiddleware",

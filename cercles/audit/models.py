@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     PERSON_CREATE = "person.create", _("Compte ouvert")
     PERSON_UPDATE = "person.update", _("Compte modifié")
     PERSON_ERASE = "person.erase", _("Données personnelles effacées")
+    PERSON_PURGE = "person.purge", _("Compte jamais confirmé supprimé")
     PERSON_EXPORT = "person.export", _("Données personnelles téléchargées")
     ORGANISATION_UPDATE = "organisation.update", _("Organisation modifiée")
     KIND_CREATE = "kind.create", _("Type de cercle créé")

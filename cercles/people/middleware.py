@@ -7,9 +7,11 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from cercles.people.models import Profile
+from cercles.people.services import person_activity_record
 
 # Pages a person can reach whatever their consent: the consent pages, what is done with their data,
 # their rights (download, delete), the account pages (sign out, re-authenticate) and the plumbing.
@@ -62,3 +64,21 @@ def _needs_consent(given_at: object, version: str, withdrawn_at: object) -> bool
     if given_at is None:
         return withdrawn_at is not None  # frozen
     return version != CONSENT_VERSION
+
+
+class ActivityMiddleware:
+    """Records a signed-in person's visit as their last activity, once a day (the session remembers)."""
+
+    SESSION_KEY = "cercles_seen_on"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            today = timezone.localdate().isoformat()
+            if request.session.get(self.SESSION_KEY) != today:
+                person_activity_record(user_id=user.pk)
+                request.session[self.SESSION_KEY] = today
+        return self.get_response(request)

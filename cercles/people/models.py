@@ -45,6 +45,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # outlive the person (audit log, sent messages' metadata, memberships counted in figures) refers
     # to an id that shows "personne supprimée"; every personal field is emptied.
     erased_at = models.DateTimeField(_("données effacées le"), null=True, blank=True, editable=False)
+    # The last sign of life — a visit of a signed-in page, and whatever other apps record through
+    # ``services.person_activity_record`` (a room, an answer from an e-mail) — at most once a day.
+    # What the inactivity retention reads (docs/privacy.md), not only the last login.
+    last_seen_at = models.DateTimeField(_("dernière activité"), null=True, blank=True, editable=False)
+    # When the "your account will be anonymised" e-mail was queued; cleared by a later activity.
+    inactivity_warned_at = models.DateTimeField(
+        _("prévenu·e de son inactivité le"), null=True, blank=True, editable=False
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

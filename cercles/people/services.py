@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from cercles.audit.models import AuditAction
@@ -243,3 +245,18 @@ def organisation_update(
         changes=("name", "kind", "departement"),
     )
     return organisation
+
+
+def person_activity_record(*, user_id: int, now: datetime.datetime | None = None) -> bool:
+    """Record a sign of life (a visit, a room, an answer from an e-mail): at most one write a day.
+
+    A conditional UPDATE, safe from any thread and outside a transaction; it also clears a pending
+    inactivity warning, so that someone who came back is not anonymised. Returns whether it wrote.
+    """
+    now = now or timezone.now()
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return bool(
+        User.objects.filter(pk=user_id, erased_at__isnull=True)
+        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=start_of_day))
+        .update(last_seen_at=now, inactivity_warned_at=None)
+    )

@@ -8,4 +8,4 @@ class PrivacyConfig(AppConfig):
     def ready(self) -> None:
         # The declarations of the apps below this one (people, the outbox, allauth, the admin's log);
         # apps above declare their own models from their ready().
-        from cercles.privacy import declarations  # noqa: F401
+        from cercles.privacy import declarations, emails, jobs  # noqa: F401

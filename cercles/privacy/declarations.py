@@ -29,6 +29,8 @@ def _tombstone(context: ErasureContext) -> None:
     # An unusable password also ends every other session of the account (Django checks its hash).
     person.password = make_password(None)
     person.last_login = None
+    person.last_seen_at = None
+    person.inactivity_warned_at = None
     person.erased_at = context.now
     person.save()
     person.groups.clear()
@@ -40,7 +42,7 @@ personal_data(
     label=_("Compte"),
     person_fields=("pk",),
     address_fields=("email",),
-    export_fields=("email", "first_name", "last_name", "date_joined", "last_login"),
+    export_fields=("email", "first_name", "last_name", "date_joined", "last_login", "last_seen_at"),
     erase=_tombstone,
     stage=90,
     note="The row stays as a tombstone (id only) so that what must outlive the person refers to it.",
