@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # Discovers each app's rules.py: the authorization policy (cercles.core.policy).
     "rules.apps.AutodiscoverRulesConfig",
     "cercles.core",
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Coordinators and superusers set up a second factor before any coordination page.
+    "cercles.people.middleware.SecondFactorMiddleware",
     # A signed-in visit is the person's last activity (once a day), read by the inactivity retention.
     "cercles.people.middleware.ActivityMiddleware",
     # A new version of the consent text is asked again; a withdrawn consent freezes the account.
@@ -204,6 +207,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_USER_DISPLAY = "cercles.people.adapters.user_display"
 # Every way in is rate-limited, the coordination's login included (it goes through this login,
 # config/urls.py). Written out rather than left to allauth's defaults so that a reader sees them.
+# A second factor (allauth.mfa): required of coordinators and superusers before any coordination page
+# (cercles.people.middleware.SecondFactorMiddleware); participants keep the login by code.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = PROGRAMME_NAME
+# Security keys over plain http only on a development machine (browsers allow localhost anyway).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
+MFA_PASSKEY_LOGIN_ENABLED = False
+
 ACCOUNT_RATE_LIMITS = {
     # Failed password logins: 10 a minute per IP address, 5 per 5 minutes per e-mail.
     "login_failed": "10/m/ip,5/300s/key",

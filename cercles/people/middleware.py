@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from cercles.core.policy import is_coordinator, is_superuser
+from cercles.people.exceptions import SECOND_FACTOR_REQUIRED
 from cercles.people.models import Profile
 from cercles.people.services import person_activity_record
 
@@ -81,4 +84,39 @@ class ActivityMiddleware:
             if request.session.get(self.SESSION_KEY) != today:
                 person_activity_record(user_id=user.pk)
                 request.session[self.SESSION_KEY] = today
+        return self.get_response(request)
+
+
+COORDINATION_PREFIX = "/coordination/"
+
+
+def has_second_factor(user: object) -> bool:
+    """An authenticator app (TOTP) or a security key; recovery codes alone are not a factor."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(
+        user_id=getattr(user, "pk", None), type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+class SecondFactorMiddleware:
+    """Sends a coordinator or superuser without a second factor to set one up before any coordination page.
+
+    Once set up, allauth asks for it at every login (after the password or the e-mailed code).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith(COORDINATION_PREFIX)
+            and user is not None
+            and user.is_authenticated
+            and (is_coordinator(user) or is_superuser(user))
+            and not has_second_factor(user)
+        ):
+            messages.warning(request, SECOND_FACTOR_REQUIRED)
+            return redirect("mfa_index")
         return self.get_response(request)

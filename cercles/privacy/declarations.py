@@ -6,6 +6,7 @@ Apps above (circles, meetings…) declare their own models in their ``personal_d
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
@@ -62,6 +63,12 @@ personal_data(
         "consent_withdrawn_at",
         "updated_at",
     ),
+)
+personal_data(
+    Authenticator,
+    label=_("Second facteur"),
+    person_fields=("user",),
+    export_fields=("type", "created_at", "last_used_at"),
 )
 personal_data(
     Consent,
