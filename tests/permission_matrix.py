@@ -228,6 +228,13 @@ ROWS: list[Row] = [
         what="Données personnelles",
     ),
     Row(
+        "people:organisation_suggestions",
+        lambda w: _reverse("people:organisation_suggestions") + "?organisation_name=mairie",
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Suggestions d'organisations (noms validés, à partir de trois lettres)",
+    ),
+    Row(
         "people:consent",
         lambda w: _reverse("people:consent"),
         signed_in(OK),

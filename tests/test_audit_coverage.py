@@ -79,6 +79,17 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
         ),
         AuditAction.ORGANISATION_UPDATE,
     ),
+    "people.organisation_validate": (
+        lambda w: people.organisation_validate(organisation_ids=[w["organisation"].pk], validated_by=w["claire"]),
+        AuditAction.ORGANISATION_VALIDATE,
+    ),
+    "people.organisation_merge": (
+        lambda w: people.organisation_merge(
+            organisation_ids=[w["organisation"].pk, Organisation.objects.get(profiles__user=w["alice"]).pk],
+            merged_by=w["claire"],
+        ),
+        AuditAction.ORGANISATION_MERGE,
+    ),
     "circles.application_decide": (
         lambda w: circles.application_decide(
             circle_id=w["circle"].pk, membership_id=w["application"].pk, decided_by=w["alice"], approve=False

@@ -16,8 +16,19 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cercles.audit.models import AuditEvent
+from cercles.audit.models import AuditAction, AuditEvent
 from cercles.core.admin import ReadOnlyAdmin
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in AuditAction.choices]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(action=self.value()) if self.value() else queryset
 
 
 class _NamedChangeList(ChangeList):
@@ -40,8 +51,8 @@ def _name(people: dict[Any, Any], person_id: int | None) -> str:
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     administer = "audit.view"
-    list_display = ["at", "actor", "action", "person", "circle", "object", "changed_fields"]
-    list_filter = ["action", "object_kind"]
+    list_display = ["at", "actor", "what", "person", "circle", "object", "changed_fields"]
+    list_filter = [ActionFilter, "object_kind"]
     date_hierarchy = "at"
     # ?person_id=…, ?actor_id=…, ?circle_id=… filter too (links from a person's page).
     list_per_page = 50
@@ -51,6 +62,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return _NamedChangeList
+
+    @admin.display(description=_("action"), ordering="action")
+    def what(self, event: AuditEvent) -> str:
+        return event.action_label
 
     @admin.display(description=_("par"))
     def actor(self, event: AuditEvent) -> str:

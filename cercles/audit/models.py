@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     PERSON_PURGE = "person.purge", _("Compte jamais confirmé supprimé")
     PERSON_EXPORT = "person.export", _("Données personnelles téléchargées")
     ORGANISATION_UPDATE = "organisation.update", _("Organisation modifiée")
+    ORGANISATION_VALIDATE = "organisation.validate", _("Organisation validée")
+    ORGANISATION_MERGE = "organisation.merge", _("Organisations fusionnées")
     KIND_CREATE = "kind.create", _("Type de cercle créé")
     KIND_UPDATE = "kind.update", _("Type de cercle modifié")
     CIRCLE_UPDATE = "circle.update", _("Cercle modifié")
@@ -36,7 +38,8 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     # Ids, never foreign keys: the row outlives an erased person (shown as "personne supprimée").
     actor_id = models.PositiveBigIntegerField(_("par (id)"), null=True, blank=True, db_index=True)
-    action = models.CharField(_("action"), max_length=40, choices=AuditAction.choices, db_index=True)
+    # Not a database-level choice list: a new action (another app's) needs no migration here.
+    action = models.CharField(_("action"), max_length=40, db_index=True)
     person_id = models.PositiveBigIntegerField(_("personne concernée (id)"), null=True, blank=True, db_index=True)
     circle_id = models.PositiveBigIntegerField(_("cercle (id)"), null=True, blank=True, db_index=True)
     # What else the action was about ("membership", "invitation", "organisation"…) and its id.
@@ -51,4 +54,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.action_label} · {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        labels = dict(AuditAction.choices)
+        return str(labels.get(self.action, self.action))

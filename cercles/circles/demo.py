@@ -164,7 +164,7 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
         Organisation.objects.get_or_create(
             search_name=normalize_for_search(name),
             departement=departements[dep],
-            defaults={"name": name, "kind": kind},
+            defaults={"name": name, "kind": kind, "validated_at": timezone.now()},
         )[0]
         for name, kind, dep in ORGANISATIONS
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from cercles.core.admin import PolicyAdmin, ReadOnlyInline, ServiceFormAdmin
 from cercles.core.policy import allows, require
 from cercles.people import services
+from cercles.people.exceptions import ProfileError
 from cercles.people.models import Departement, JobFamily, JobFamilyGroup, Organisation, Profile, Region, User
 
 
@@ -137,10 +138,49 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
             formset.save(commit=False)  # writes nothing; lets the admin's history say so
 
 
+class ValidatedFilter(admin.SimpleListFilter):
+    title = _("suggérée aux autres")
+    parameter_name = "validee"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("oui", str(_("Validée"))), ("non", str(_("À valider")))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in {"oui", "non"}:
+            return queryset.filter(validated_at__isnull=self.value() == "non")
+        return queryset
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ServiceFormAdmin):
-    list_display = ["name", "kind", "departement"]
-    list_filter = ["kind", ("departement__region", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["name", "kind", "departement", "validated"]
+    list_filter = [ValidatedFilter, "kind", ("departement__region", admin.RelatedOnlyFieldListFilter)]
+    actions = ["validate_selected", "merge_selected"]
+
+    @admin.display(description=_("validée"), boolean=True, ordering="validated_at")
+    def validated(self, organisation: Organisation) -> bool:
+        return organisation.validated_at is not None
+
+    @admin.action(description=_("Valider : proposer ces noms aux autres personnes"))
+    def validate_selected(self, request: HttpRequest, queryset: Any) -> None:
+        count = services.organisation_validate(
+            organisation_ids=list(queryset.values_list("pk", flat=True)),
+            validated_by=request.user,  # type: ignore[arg-type]
+        )
+        self.message_user(request, _("%(count)d organisation(s) validée(s).") % {"count": count})
+
+    @admin.action(description=_("Fusionner les doublons sélectionnés (les profils suivent)"))
+    def merge_selected(self, request: HttpRequest, queryset: Any) -> None:
+        try:
+            target = services.organisation_merge(
+                organisation_ids=list(queryset.values_list("pk", flat=True)),
+                merged_by=request.user,  # type: ignore[arg-type]
+            )
+        except ProfileError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+            return
+        self.message_user(request, _("Fusionnées dans « %(name)s ».") % {"name": target.name})
+
     search_fields = ["name", "search_name"]
     fields = ["name", "kind", "departement"]
     list_select_related = ["departement"]

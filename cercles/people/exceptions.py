@@ -14,6 +14,7 @@ SECOND_FACTOR_REQUIRED = _(
     "Les pages de coordination demandent un second facteur : ajoutez une application d'authentification "
     "(ou une clé de sécurité) à votre compte, puis revenez."
 )
+MERGE_NEEDS_TWO = _("Choisissez au moins deux organisations à fusionner.")
 ORGANISATION_EXISTS = _("Une organisation de ce nom existe déjà dans ce département.")
 
 

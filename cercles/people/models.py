@@ -175,14 +175,26 @@ class Organisation(models.Model):
     # it is what makes "Mairie de Sète" and "MAIRIE DE SETE" one organisation.
     search_name = models.CharField(max_length=200, editable=False, db_index=True)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    # Set by a coordinator: only validated names are suggested to other people as they type (a name
+    # someone typed is theirs until then — it may be a typo, or worse).
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        # Unique within a département on both databases: PostgreSQL's NULLs are distinct in a plain
+        # unique index, so organisations without a département get a partial index of their own.
         constraints = [
             models.UniqueConstraint(
-                fields=["search_name", "departement"], name="organisation_unique_name_per_departement"
+                fields=["search_name", "departement"],
+                condition=models.Q(departement__isnull=False),
+                name="organisation_unique_name_per_departement",
+            ),
+            models.UniqueConstraint(
+                fields=["search_name"],
+                condition=models.Q(departement__isnull=True),
+                name="organisation_unique_name_without_departement",
             ),
         ]
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from cercles.core.policy import COORDINATE_PERMISSION
+from cercles.core.text import normalize_for_search
 from cercles.people.models import Departement, JobFamily, Organisation, Profile, User
 
 
@@ -29,9 +30,24 @@ def job_family_list() -> QuerySet[JobFamily]:
     return JobFamily.objects.select_related("group").order_by("group__name", "name")
 
 
-def organisation_names() -> list[str]:
-    """Names offered as suggestions when a person types their organisation."""
-    return list(Organisation.objects.order_by("name").values_list("name", flat=True).distinct())
+SUGGESTION_MIN_LENGTH = 3
+SUGGESTION_COUNT = 8
+
+
+def organisation_suggestions(*, typed: str) -> list[Organisation]:
+    """A few validated organisations whose name contains what the person typed (three letters at least).
+
+    Case, accents and spaces are ignored (the folded name). Names nobody validated are never offered
+    to others: what one person types is not shown to the next. One query.
+    """
+    folded = normalize_for_search(typed)
+    if len(folded) < SUGGESTION_MIN_LENGTH:
+        return []
+    return list(
+        Organisation.objects.filter(validated_at__isnull=False, search_name__contains=folded)
+        .select_related("departement")
+        .order_by("name", "departement_id")[:SUGGESTION_COUNT]
+    )
 
 
 def coordinator_list() -> QuerySet[User]:

@@ -19,6 +19,7 @@ from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
 from cercles.people.exceptions import (
     CONSENT_REQUIRED,
     EMAIL_TAKEN,
+    MERGE_NEEDS_TWO,
     NO_CONSENT_TO_WITHDRAW,
     ORGANISATION_EXISTS,
     ORGANISATION_KIND_REQUIRED,
@@ -260,3 +261,51 @@ def person_activity_record(*, user_id: int, now: datetime.datetime | None = None
         .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=start_of_day))
         .update(last_seen_at=now, inactivity_warned_at=None)
     )
+
+
+@transaction.atomic
+def organisation_validate(*, organisation_ids: Iterable[int], validated_by: User) -> int:
+    """A coordinator validates names people typed: from now on they are suggested to others.
+
+    Raises DomainPermissionDenied (``programme.administer``). Returns how many were newly validated.
+    """
+    require(validated_by, "programme.administer")
+    ids = list(
+        Organisation.objects.filter(pk__in=list(organisation_ids), validated_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    Organisation.objects.filter(pk__in=ids).update(validated_at=timezone.now())
+    for organisation_id in ids:
+        audit_record(
+            actor=validated_by,
+            action=AuditAction.ORGANISATION_VALIDATE,
+            object_kind="organisation",
+            object_id=organisation_id,
+        )
+    return len(ids)
+
+
+@transaction.atomic
+def organisation_merge(*, organisation_ids: Iterable[int], merged_by: User) -> Organisation:
+    """Merge duplicates into one: the validated one if there is one, else the oldest; its profiles follow.
+
+    The others are deleted once nobody points at them. Raises DomainPermissionDenied
+    (``programme.administer``), ProfileError when fewer than two organisations are given.
+    """
+    require(merged_by, "programme.administer")
+    twins = list(Organisation.objects.select_for_update().filter(pk__in=list(organisation_ids)).order_by("id"))
+    if len(twins) < 2:
+        raise ProfileError(MERGE_NEEDS_TWO)
+    target = next((o for o in twins if o.validated_at is not None), twins[0])
+    others = [o.pk for o in twins if o.pk != target.pk]
+    Profile.objects.filter(organisation_id__in=others).update(organisation=target)
+    Organisation.objects.filter(pk__in=others).delete()
+    audit_record(
+        actor=merged_by,
+        action=AuditAction.ORGANISATION_MERGE,
+        object_kind="organisation",
+        object_id=target.pk,
+        changes=[f"organisation:{pk}" for pk in others],
+    )
+    return target

@@ -38,13 +38,21 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 return redirect(next_url)
             return redirect("circles:my_circles")
-    context = {"form": form, "profile": profile, "organisation_names": selectors.organisation_names()}
+    typed = form["organisation_name"].value() or ""
+    context = {"form": form, "profile": profile, "suggestions": selectors.organisation_suggestions(typed=typed)}
     return render(request, "people/profile_edit.html", context)
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
     context = {"summary": CONSENT_SUMMARY, "version": CONSENT_VERSION, "rules": selectors.data_protection_facts()}
     return render(request, "people/privacy.html", context)
+
+
+@login_required
+def organisation_suggestions(request: HttpRequest) -> HttpResponse:
+    """The options of the organisation field's list, for what the person typed (htmx)."""
+    suggestions = selectors.organisation_suggestions(typed=request.GET.get("organisation_name", "")[:200])
+    return render(request, "people/organisation_suggestions.html", {"suggestions": suggestions})
 
 
 @login_required
