@@ -165,6 +165,10 @@ def membership_request(
     when the circle is "sur validation". Raises MembershipError when the circle is finished,
     closed, past its deadline, or the person is already in it; emails the facilitators on commit.
     """
+    # The person first, then the circle: the order the erasure of an account takes, so that a join
+    # racing with it waits, then finds no profile (cercles.privacy), and never deadlocks with it.
+    if not User.objects.select_for_update().filter(pk=user.pk, erased_at__isnull=True).values_list("pk"):
+        raise MembershipError(PROFILE_INCOMPLETE)
     circle = _lock_circle(circle_id)
     if not pact_accepted:
         raise MembershipError(PACT_REQUIRED)
