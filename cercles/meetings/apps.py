@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MeetingsConfig(AppConfig):
+    name = "cercles.meetings"
+    verbose_name = _("Séances")
+
+    def ready(self) -> None:
+        from cercles.circles.hooks import on_circle_closed, on_circle_list, on_circle_page
+        from cercles.meetings import emails, jobs  # noqa: F401  (message kinds and periodic jobs)
+        from cercles.meetings.selectors import annotate_next_meeting
+        from cercles.meetings.services import meetings_cancel_for_closed_circle
+
+        on_circle_closed(meetings_cancel_for_closed_circle)
+        on_circle_list(annotate_next_meeting)
+        on_circle_page("meetings/_circle_section.html")
