@@ -2,13 +2,15 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cercles.core import views as core_views
 from cercles.core.policy import allows
 
-admin.site.site_header = "Cercles — coordination du programme"
-admin.site.site_title = "Cercles"
-admin.site.index_title = "Administration du programme"
+admin.site.site_header = format_lazy("{} — {}", settings.PROGRAMME_NAME, _("coordination du programme"))
+admin.site.site_title = settings.PROGRAMME_NAME
+admin.site.index_title = _("Administration du programme")
 # The lists must fit a 1280 px screen with their filters: the side menu would take a quarter of it.
 admin.site.enable_nav_sidebar = False
 # The coordination pages follow the policy: staff outside the Coordination group are not let in.

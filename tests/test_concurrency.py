@@ -65,3 +65,41 @@ def test_many_people_racing_for_two_places_fill_them_exactly() -> None:
     )
     assert active == 2
     assert len(waiting) == 4
+
+
+def _changes_from(circle, **overrides):  # type: ignore[no-untyped-def]
+    fields = {name: getattr(circle, name) for name in services.CircleChanges.__dataclass_fields__ if name != "kind"}
+    return services.CircleChanges(**{**fields, **overrides})
+
+
+def test_two_editors_saving_the_same_version_at_once_one_is_refused_nothing_is_overwritten() -> None:
+    from cercles.circles.exceptions import CircleEditConflict
+
+    circle = make_circle(capacity=8)
+    editor = make_user(is_staff=True)
+    version = circle.version
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(title: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.circle_update(
+                circle_id=circle.pk, editor=editor, version=version, changes=_changes_from(circle, title=title)
+            )
+            outcomes.append(title)
+        except CircleEditConflict:
+            outcomes.append("refusé")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(title,)) for title in ("Titre A", "Titre B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(outcomes) == 2
+    assert outcomes.count("refusé") == 1
+    (saved,) = [title for title in outcomes if title != "refusé"]
+    circle.refresh_from_db()
+    assert (circle.title, circle.version) == (saved, version + 1)

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -156,3 +158,32 @@ class ReadOnlyAdmin(PolicyAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The role groups carry the policy's roles: only technical administration changes them, and the two
+# the policy names cannot be deleted (the roles would silently vanish with them).
+ROLE_GROUPS = ("Coordination", "Observation")
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    def _manages_rights(self, request: HttpRequest) -> bool:
+        return allows(request.user, "programme.manage_rights")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._manages_rights(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manages_rights(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._manages_rights(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manages_rights(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.name in ROLE_GROUPS:
+            return False
+        return self._manages_rights(request)

@@ -18,8 +18,6 @@ from django.template.loader import get_template
 if TYPE_CHECKING:
     from cercles.notifications.models import Message
 
-SUBJECT_PREFIX = "[Cercles] "
-
 
 @dataclass(frozen=True)
 class Attachment:
@@ -93,14 +91,23 @@ def renderer_for(kind: str) -> Renderer:
         raise UnknownMessageKind(kind) from None
 
 
+def subject_for_programme(subject: str) -> str:
+    """Every e-mail's subject starts with the programme's name, so that people can sort and trust it."""
+    return f"[{settings.PROGRAMME_NAME}] {subject}"
+
+
 def render_templates(template: str, context: Mapping[str, Any], *, signature: bool = True) -> Rendered:
     """Render ``<template>_subject.txt`` and ``<template>_body.txt`` (plus the signature) in the active language."""
-    full_context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    full_context = {
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "programme_name": settings.PROGRAMME_NAME,
+        **context,
+    }
     subject = " ".join(_render_text(f"{template}_subject.txt", full_context).split())
     body = _render_text(f"{template}_body.txt", full_context)
     if signature:
         body += _render_text("notifications/signature.txt", full_context)
-    return Rendered(subject=f"{SUBJECT_PREFIX}{subject}", body=body)
+    return Rendered(subject=subject_for_programme(subject), body=body)
 
 
 def _render_text(name: str, context: Mapping[str, Any]) -> str:

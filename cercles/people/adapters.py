@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cercles.notifications.models import Lane, Message
-from cercles.notifications.registry import Rendered, message_kind
+from cercles.notifications.registry import Rendered, message_kind, subject_for_programme
 from cercles.notifications.services import message_enqueue
 from cercles.people.models import User
 
@@ -46,7 +46,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("people:profile_edit")
 
     def format_email_subject(self, subject: str) -> str:
-        return f"[{settings.PROGRAMME_NAME}] {subject}"
+        return subject_for_programme(subject)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Queue the mail instead of sending it inside the request.

@@ -146,3 +146,39 @@ def test_memberships_are_read_only_in_the_coordination(claire, alice) -> None:
     response = client.post(f"/coordination/circles/membership/{membership.pk}/change/", {"status": "parti"})
     assert response.status_code == 403
     assert Membership.objects.get(pk=membership.pk).status == "actif"
+
+
+def test_only_technical_administration_sees_and_changes_the_role_groups(claire) -> None:
+    from django.contrib.auth.models import Group
+
+    from cercles.people.models import User
+
+    coordination = Group.objects.get(name="Coordination")
+    coordinator = client_for(claire)
+    assert coordinator.get("/coordination/auth/group/").status_code == 403
+    assert coordinator.get(f"/coordination/auth/group/{coordination.pk}/change/").status_code == 403
+    assert "/coordination/auth/group/" not in coordinator.get("/coordination/").content.decode()
+
+    root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+    technical = client_for(root)
+    listing = technical.get("/coordination/auth/group/")
+    assert listing.status_code == 200
+    assert "Coordination" in listing.content.decode()
+
+
+def test_the_role_groups_cannot_be_deleted_even_by_a_superuser() -> None:
+    from django.contrib.auth.models import Group
+
+    from cercles.people.models import User
+
+    root = client_for(User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long"))
+    for name in ("Coordination", "Observation"):
+        group = Group.objects.get(name=name)
+        assert root.get(f"/coordination/auth/group/{group.pk}/delete/").status_code == 403
+        root.post(
+            "/coordination/auth/group/",
+            {"action": "delete_selected", "_selected_action": [group.pk], "post": "yes"},
+        )
+        assert Group.objects.filter(name=name).exists()
+    spare = Group.objects.create(name="Groupe de travail")
+    assert root.get(f"/coordination/auth/group/{spare.pk}/delete/").status_code == 200

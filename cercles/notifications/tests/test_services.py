@@ -279,3 +279,13 @@ def test_smtp_errors_are_told_apart() -> None:
     assert not services._is_permanent(smtplib.SMTPRecipientsRefused({"a@exemple.fr": (450, b"later")}))
     assert services._is_permanent(smtplib.SMTPDataError(554, b"rejected"))
     assert not services._is_permanent(smtplib.SMTPDataError(421, b"busy"))
+
+
+def test_the_platform_notices_carry_the_programme_name_in_subject_and_signature(settings) -> None:
+    from cercles.notifications.registry import render_templates
+
+    settings.PROGRAMME_NAME = "Cercles Normandie"
+    rendered = render_templates("circles/email/facilitator_invitation", {"invitation": None})
+    assert rendered.subject.startswith("[Cercles Normandie] ")
+    assert "Cercles Normandie — apprentissage et entraide entre pairs" in rendered.body
+    assert "[Cercles]" not in rendered.subject
