@@ -63,3 +63,19 @@ def on_circle_page(template_name: str) -> None:
 
 def circle_page_templates() -> list[str]:
     return list(_page_templates)
+
+
+DemoCallback = Callable[[list["Circle"]], None]
+_demo_callbacks: list[DemoCallback] = []
+
+
+def on_demo_loaded(callback: DemoCallback) -> DemoCallback:
+    """Register ``callback(circles)``, run at the end of ``load_demo`` in its transaction."""
+    if callback not in _demo_callbacks:
+        _demo_callbacks.append(callback)
+    return callback
+
+
+def run_demo_loaded(circles: list[Circle]) -> None:
+    for callback in list(_demo_callbacks):
+        callback(circles)

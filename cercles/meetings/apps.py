@@ -7,11 +7,13 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Séances")
 
     def ready(self) -> None:
-        from cercles.circles.hooks import on_circle_closed, on_circle_list, on_circle_page
+        from cercles.circles.hooks import on_circle_closed, on_circle_list, on_circle_page, on_demo_loaded
         from cercles.meetings import emails, jobs  # noqa: F401  (message kinds and periodic jobs)
+        from cercles.meetings.demo import plan_demo_cycles
         from cercles.meetings.selectors import annotate_next_meeting
         from cercles.meetings.services import meetings_cancel_for_closed_circle
 
         on_circle_closed(meetings_cancel_for_closed_circle)
         on_circle_list(annotate_next_meeting)
         on_circle_page("meetings/_circle_section.html")
+        on_demo_loaded(plan_demo_cycles)
