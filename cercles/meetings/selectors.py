@@ -77,7 +77,7 @@ def circle_meetings(*, circle_id: int, user: User) -> CircleMeetings:
     if can_rsvp:
         answers = dict(Rsvp.objects.filter(meeting__circle=circle, user=user).values_list("meeting_id", "answer"))
     for meeting in meetings:
-        meeting.my_answer = answers.get(meeting.pk, "")  # type: ignore[attr-defined]
+        _set_answer(meeting, answers.get(meeting.pk, ""))
     return CircleMeetings(
         circle=circle,
         meetings=meetings,
@@ -88,6 +88,12 @@ def circle_meetings(*, circle_id: int, user: User) -> CircleMeetings:
         polls=list(Poll.objects.filter(circle=circle).order_by("-created_at")),
         my_answers=answers,
     )
+
+
+def _set_answer(meeting: Meeting, answer: str) -> None:
+    # Named questions for the templates, which never compare stored values.
+    meeting.i_come = answer == RsvpAnswer.YES  # type: ignore[attr-defined]
+    meeting.i_do_not_come = answer == RsvpAnswer.NO  # type: ignore[attr-defined]
 
 
 def circle_for_planning(*, circle_id: int, user: User) -> Circle:
@@ -121,7 +127,7 @@ def upcoming_for_user(*, user: User, now: datetime.datetime | None = None, limit
         .order_by("starts_at", "id")[:limit]
     )
     for meeting in meetings:
-        meeting.my_answer = meeting.my_rsvps[0].answer if meeting.my_rsvps else ""  # type: ignore[attr-defined]
+        _set_answer(meeting, meeting.my_rsvps[0].answer if meeting.my_rsvps else "")  # type: ignore[attr-defined]
     return meetings
 
 
@@ -204,6 +210,7 @@ class SlotRow:
     no: int
     rank: int = 0
     answers: dict[int, str] = field(default_factory=dict)  # user id -> answer
+    cells: list[str] = field(default_factory=list)  # each person's answer, as its label, in the people's order
 
 
 @dataclass
@@ -238,6 +245,9 @@ def poll_grid(*, poll_id: int, user: User) -> PollGrid:
             row.if_needed += 1
         else:
             row.no += 1
+    labels = dict(Availability.choices)
+    for row in rows.values():
+        row.cells = [str(labels.get(row.answers.get(person.pk, ""), "—")) for person in people]
     ordered = [rows[slot.pk] for slot in slots]
     ranked = sorted(ordered, key=lambda row: (-row.yes, row.no, row.slot.starts_at))
     for position, row in enumerate(ranked, start=1):

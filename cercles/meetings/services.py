@@ -378,7 +378,7 @@ def rsvp_set(*, meeting_id: int, user: User, answer: str) -> Rsvp:
     if meeting.starts_at <= timezone.now():
         raise MeetingError(errors.RSVP_TOO_LATE)
     if answer not in RsvpAnswer.values:
-        raise MeetingError(errors.RSVP_NOT_A_MEMBER)
+        raise MeetingError(errors.RSVP_ANSWER_UNKNOWN)
     rsvp, _ = Rsvp.objects.update_or_create(
         meeting=meeting, user=user, defaults={"answer": answer, "answered_at": timezone.now()}
     )
@@ -394,10 +394,10 @@ def attendance_record(*, meeting_id: int, recorded_by: User, statuses: dict[int,
     meeting = Meeting.objects.select_for_update().select_related("circle").get(pk=meeting_id)
     require(recorded_by, "meetings.record_attendance", meeting.circle)
     now = timezone.now()
-    if meeting.starts_at > now:
-        raise MeetingError(errors.ATTENDANCE_TOO_EARLY)
     if meeting.cancelled_at is not None:
         raise MeetingError(errors.MEETING_CANCELLED)
+    if meeting.starts_at > now:
+        raise MeetingError(errors.ATTENDANCE_TOO_EARLY)
     allowed = set(
         Membership.objects.filter(circle=meeting.circle, status=MembershipStatus.ACTIVE).values_list(
             "user_id", flat=True
