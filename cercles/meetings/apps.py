@@ -17,3 +17,19 @@ class MeetingsConfig(AppConfig):
         on_circle_list(annotate_next_meeting)
         on_circle_page("meetings/_circle_section.html")
         on_demo_loaded(plan_demo_cycles)
+
+        from cercles.core.sitemap import SitePage, register_page
+
+        register_page(
+            SitePage("mon_espace", _("Mes prochaines séances"), "meetings:upcoming", audience="signed_in", order=20)
+        )
+        register_page(SitePage("mon_espace", _("Mon agenda"), "meetings:my_calendar", audience="signed_in", order=30))
+        register_page(
+            SitePage(
+                "coordination",
+                _("Calendrier du programme"),
+                "meetings:programme_calendar",
+                rule="meetings.programme_calendar",
+                order=20,
+            )
+        )
