@@ -53,6 +53,7 @@ def annotate_circle_list(circles: QuerySet[Circle]) -> QuerySet[Circle]:
 
 
 _page_templates: list[str] = []
+_my_circles_templates: list[str] = []
 
 
 def on_circle_page(template_name: str) -> None:
@@ -63,6 +64,16 @@ def on_circle_page(template_name: str) -> None:
 
 def circle_page_templates() -> list[str]:
     return list(_page_templates)
+
+
+def on_my_circles_page(template_name: str) -> None:
+    """Register a template included at the top of "Mes cercles" (with the page's context)."""
+    if template_name not in _my_circles_templates:
+        _my_circles_templates.append(template_name)
+
+
+def my_circles_templates() -> list[str]:
+    return list(_my_circles_templates)
 
 
 DemoCallback = Callable[[list["Circle"]], None]

@@ -7,7 +7,13 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Séances")
 
     def ready(self) -> None:
-        from cercles.circles.hooks import on_circle_closed, on_circle_list, on_circle_page, on_demo_loaded
+        from cercles.circles.hooks import (
+            on_circle_closed,
+            on_circle_list,
+            on_circle_page,
+            on_demo_loaded,
+            on_my_circles_page,
+        )
         from cercles.meetings import emails, jobs  # noqa: F401  (message kinds and periodic jobs)
         from cercles.meetings.demo import plan_demo_cycles
         from cercles.meetings.selectors import annotate_next_meeting
@@ -16,6 +22,7 @@ class MeetingsConfig(AppConfig):
         on_circle_closed(meetings_cancel_for_closed_circle)
         on_circle_list(annotate_next_meeting)
         on_circle_page("meetings/_circle_section.html")
+        on_my_circles_page("meetings/_my_upcoming.html")
         on_demo_loaded(plan_demo_cycles)
 
         from cercles.core.sitemap import SitePage, register_page

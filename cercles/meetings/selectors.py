@@ -141,26 +141,27 @@ def feed_owner(*, token: str) -> User:
     return found.user
 
 
-def feed_meetings(*, user: User) -> list[Meeting]:
-    """Every meeting of the circles the person is active in (cancelled ones too, so calendars drop them)."""
+FEED_HISTORY = datetime.timedelta(days=183)
+
+
+def feed_meetings(*, user: User, now: datetime.datetime | None = None) -> list[Meeting]:
+    """The meetings of the circles the person is active in, from six months back (cancelled ones too, so
+    that calendars drop them); older ones stay in the calendars that already have them."""
+    since = (now or timezone.now()) - FEED_HISTORY
     return list(
-        Meeting.objects.filter(circle__memberships__user=user, circle__memberships__status=MembershipStatus.ACTIVE)
+        Meeting.objects.filter(
+            circle__memberships__user=user, circle__memberships__status=MembershipStatus.ACTIVE, ends_at__gte=since
+        )
         .select_related("circle")
         .order_by("starts_at", "id")
     )
 
 
-@dataclass
-class CalendarDay:
-    meeting: Meeting
-    expected: int
-    present: int
-    attendances: list[Attendance]
-
-
-def programme_calendar(*, user: User, start: datetime.datetime, end: datetime.datetime) -> list[Meeting]:
+def programme_calendar(*, user: User, start: datetime.datetime, end: datetime.datetime) -> QuerySet[Meeting]:
     """The programme's meetings between ``start`` and ``end`` for coordinators: dates, circle, expected and
-    present counts and named attendance. Never a join link nor an RSVP. Raises PolicyDenied."""
+    present counts and named attendance. Never a join link nor an RSVP. Raises PolicyDenied.
+
+    A queryset, for the page to paginate: the prefetch then runs on one page's meetings only."""
     require(user, "meetings.programme_calendar")
     expected = (
         Membership.objects.filter(
@@ -171,7 +172,7 @@ def programme_calendar(*, user: User, start: datetime.datetime, end: datetime.da
         .annotate(total=Count("id"))
         .values("total")
     )
-    return list(
+    return (
         Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .select_related("circle")
         .annotate(

@@ -11,6 +11,7 @@ the number of meetings it touches, with an iCalendar invitation per meeting atta
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
@@ -119,9 +120,15 @@ def _moment(day: datetime.date, time: datetime.time, fold: int | None) -> dateti
 
 def holiday_name(day: datetime.date) -> str:
     """The French public holiday on ``day`` (metropolitan France), or "" — a warning, never a refusal."""
+    return _french_holidays(day.year).get(day, "")
+
+
+@functools.lru_cache(maxsize=32)
+def _french_holidays(year: int) -> dict[datetime.date, str]:
+    # Building a year's calendar is the slow part of a preview: once per year and process.
     import holidays
 
-    return str(holidays.country_holidays("FR", years=day.year, language="fr").get(day) or "")
+    return {day: str(name) for day, name in holidays.country_holidays("FR", years=year, language="fr").items()}
 
 
 def plan_preview(*, plan: CyclePlan, now: datetime.datetime | None = None) -> list[PlannedMeeting]:
@@ -173,7 +180,8 @@ def _new_meeting(
         video_link=(plan.video_link if plan else video_link).strip(),
         room_name=f"cercles-{secrets.token_urlsafe(24)}",
     )
-    meeting.full_clean(exclude=["circle"])
+    # The uid is a fresh uuid4: skipping the uniqueness query keeps a 52-meeting plan at a few queries.
+    meeting.full_clean(exclude=["circle"], validate_unique=False)
     return meeting
 
 
@@ -301,7 +309,7 @@ def meeting_update(
         target.sequence += 1
         target.version += 1
         target.updated_at = now
-        target.full_clean(exclude=["circle"])
+        target.full_clean(exclude=["circle"], validate_unique=False)
     Meeting.objects.bulk_update(
         targets, ["starts_at", "ends_at", "meeting_format", "place", "video_link", "sequence", "version", "updated_at"]
     )

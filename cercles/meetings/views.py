@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,8 @@ from cercles.meetings.forms import CyclePlanForm, MeetingEditForm, MeetingForm, 
 from cercles.meetings.models import AttendanceStatus, Availability
 from cercles.meetings.planning import local_moment
 from cercles.meetings.video import JoinRequest, ProviderUnavailable, provider_for
+
+CALENDAR_PAGE_SIZE = 100
 
 
 def _zone(request: HttpRequest) -> str:
@@ -264,8 +267,9 @@ def programme_calendar(request: HttpRequest) -> HttpResponse:
     start = local_moment(first, datetime.time(0, 0), fold=0)
     end = local_moment(following, datetime.time(0, 0), fold=0)
     meetings = selectors.programme_calendar(user=request.user, start=start, end=end)  # type: ignore[arg-type]
+    page = Paginator(meetings, CALENDAR_PAGE_SIZE).get_page(request.GET.get("page"))
     previous = (first - datetime.timedelta(days=1)).replace(day=1)
-    context = {"meetings": meetings, "month": first, "previous": previous, "following": following}
+    context = {"page": page, "meetings": page.object_list, "month": first, "previous": previous, "following": following}
     return render(request, "meetings/programme_calendar.html", context)
 
 

@@ -143,3 +143,15 @@ def test_the_feed_keeps_wall_clock_time_over_the_autumn_change(circle: Circle, a
     assert [e.dtstart.astimezone(PARIS).hour for e in events] == [18, 18]
     assert [e.dtstart.astimezone(datetime.UTC).hour for e in events] == [16, 17]
     assert Meeting.objects.count() == 2
+
+
+def test_the_feed_leaves_out_meetings_older_than_six_months(circle: Circle, alice: User, bob: User) -> None:
+    with time_machine.travel(datetime.datetime(2029, 12, 1, 9, tzinfo=PARIS), tick=False):
+        [old, recent] = cycle_plan(circle_id=circle.pk, planned_by=alice, plan=weekly_plan(D(2030, 1, 1), 2))
+    Meeting.objects.filter(pk=old.pk).update(
+        starts_at=old.starts_at - datetime.timedelta(days=400), ends_at=old.ends_at - datetime.timedelta(days=400)
+    )
+    token = calendar_feed_renew(user=bob).feed_token
+    with time_machine.travel(datetime.datetime(2030, 3, 1, 9, tzinfo=PARIS), tick=False):
+        uids = {str(e["uid"]) for e in _events(Client().get(reverse("meetings:feed", args=[token])).content)}
+    assert uids == {f"{recent.uid}@cercles"}

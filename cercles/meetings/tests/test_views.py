@@ -216,3 +216,10 @@ def test_the_calendar_pages_keep_a_constant_number_of_queries(url_name: str, ali
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_my_circles_lists_my_next_meetings(circle: Circle, alice: User, bob: User) -> None:
+    cycle_plan(circle_id=circle.pk, planned_by=alice, plan=weekly_plan(D(2030, 1, 8), 2))
+    page = _client(bob).get(reverse("circles:my_circles")).content.decode()
+    assert "Mes prochaines séances" in page
+    assert "mardi 8 janvier 2030 à 18:00 (heure de Paris)" in page
