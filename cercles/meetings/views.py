@@ -34,6 +34,16 @@ def _zone(request: HttpRequest) -> str:
     return selectors.calendar_settings_for(user=request.user).second_timezone  # type: ignore[arg-type]
 
 
+def _warn_holiday(request: HttpRequest, day: datetime.date) -> None:
+    """A public holiday is a warning, never a refusal."""
+    name = services.holiday_name(day)
+    if name:
+        messages.warning(
+            request,
+            _("Attention : le %(day)s est un jour férié (%(name)s).") % {"day": day.strftime("%d/%m/%Y"), "name": name},
+        )
+
+
 @login_required
 def circle_meetings(request: HttpRequest, circle_id: int) -> HttpResponse:
     page = selectors.circle_meetings(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
@@ -81,6 +91,7 @@ def add(request: HttpRequest, circle_id: int) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
             messages.success(request, _("La séance est ajoutée."))
+            _warn_holiday(request, changes.day)
             return redirect("meetings:circle", circle_id=circle.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "meetings/add.html", {"circle": circle, "form": form}, status=status)
@@ -111,6 +122,7 @@ def edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
             messages.success(request, _("La séance est modifiée ; les membres sont prévenu·es."))
+            _warn_holiday(request, form.cleaned_data["day"])
             return redirect("meetings:circle", circle_id=meeting.circle_id)
     status = 400 if request.method == "POST" else 200
     return render(

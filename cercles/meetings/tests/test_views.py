@@ -223,3 +223,10 @@ def test_my_circles_lists_my_next_meetings(circle: Circle, alice: User, bob: Use
     page = _client(bob).get(reverse("circles:my_circles")).content.decode()
     assert "Mes prochaines séances" in page
     assert "mardi 8 janvier 2030 à 18:00 (heure de Paris)" in page
+
+
+def test_adding_a_meeting_on_a_public_holiday_warns_without_refusing(circle: Circle, alice: User) -> None:
+    data = {"day": "2030-07-14", "start_time": "18:00", "duration_minutes": "90", "meeting_format": "en_ligne"}
+    response = _client(alice).post(reverse("meetings:add", args=[circle.pk]), data, follow=True)
+    assert Meeting.objects.filter(circle=circle).count() == 1
+    assert "jour férié (Fête nationale)" in response.content.decode()
