@@ -24,6 +24,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone, translation
 
+from cercles.circles.hooks import run_demo_loaded
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -243,6 +244,7 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
     )
     circles = _demo_circles(departements, facilitator)
     _fill(circles, people, member, rng)
+    run_demo_loaded(list(circles.values()))  # apps above circles extend the demo (meetings plans cycles)
     return passwords
 
 

@@ -70,9 +70,11 @@ def _needs_consent(given_at: object, version: str, withdrawn_at: object) -> bool
 
 
 class ActivityMiddleware:
-    """Records a signed-in person's visit as their last activity, once a day (the session remembers)."""
+    """Records a signed-in person's visit as their last activity, once a day.
 
-    SESSION_KEY = "cercles_seen_on"
+    Reads the account already loaded for the request: nothing is written (and no query is made) when
+    it was seen or signed in earlier the same day in Paris, so only the day's first visit writes.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -80,10 +82,10 @@ class ActivityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            today = timezone.localdate().isoformat()
-            if request.session.get(self.SESSION_KEY) != today:
+            today = timezone.localdate()
+            seen = [moment for moment in (user.last_seen_at, user.last_login) if moment is not None]
+            if not any(timezone.localdate(moment) == today for moment in seen):
                 person_activity_record(user_id=user.pk)
-                request.session[self.SESSION_KEY] = today
         return self.get_response(request)
 
 

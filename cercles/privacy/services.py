@@ -12,7 +12,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -76,6 +76,10 @@ def _last_activity() -> Greatest:
     return Greatest(Coalesce("last_seen_at", "date_joined"), Coalesce("last_login", "date_joined"))
 
 
+def _activity_of(person: User) -> datetime.datetime:
+    return max(person.last_seen_at or person.date_joined, person.last_login or person.date_joined)
+
+
 def _subject_to_retention() -> QuerySet[User]:
     # The programme team's accounts are the technical administration's (docs/privacy.md).
     return User.objects.filter(erased_at__isnull=True, is_staff=False, is_superuser=False)
@@ -116,15 +120,17 @@ def retention_warn_inactive(*, now: datetime.datetime | None = None) -> int:
     ids = list(
         _subject_to_retention()
         .annotate(activity=_last_activity())
-        .filter(activity__lt=limit, inactivity_warned_at__isnull=True)
+        # Never warned, or warned before a later activity (a login does not clear the warning).
+        .filter(Q(inactivity_warned_at__isnull=True) | Q(inactivity_warned_at__lt=F("activity")), activity__lt=limit)
         .values_list("pk", flat=True)
     )
     warned = 0
     for person_id in ids:
         with transaction.atomic():
             person = User.objects.select_for_update().get(pk=person_id)
-            if person.inactivity_warned_at is not None or person.erased_at is not None:
-                continue
+            warned_at = person.inactivity_warned_at
+            if person.erased_at is not None or (warned_at is not None and warned_at >= _activity_of(person)):
+                continue  # warned meanwhile by another scheduler
             person.inactivity_warned_at = now
             person.save(update_fields=["inactivity_warned_at"])
             message_enqueue(kind=INACTIVITY_WARNING, recipient=person)

@@ -88,7 +88,11 @@ def test_a_visit_after_the_warning_keeps_the_account(settings_periods) -> None: 
         assert retention_warn_inactive() == 0  # active 20 days ago
     person.refresh_from_db()
     assert person.erased_at is None
-    assert person.inactivity_warned_at is None
+    # A year of silence after that visit: warned again, then anonymised.
+    with time_machine.travel(_days(380 + 340), tick=False):
+        assert retention_warn_inactive() == 1
+    with time_machine.travel(_days(380 + 371), tick=False):
+        assert retention_anonymise_inactive() == 1
 
 
 @pytest.mark.django_db
