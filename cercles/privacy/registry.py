@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -46,7 +46,6 @@ class ErasureContext:
 
 
 Eraser = Callable[[ErasureContext], None]
-Exporter = Callable[[Any, frozenset[str]], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,6 @@ class Declaration:
     stage: int = 50
     # Why the rows are kept, or what the eraser does: read by the documentation and the reviewers.
     note: str = ""
-    exporter: Exporter | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -81,10 +79,6 @@ class Declaration:
         return self.model._default_manager.filter(condition)
 
     def export(self, person: Any, addresses: frozenset[str]) -> list[dict[str, Any]]:
-        if self.exporter is not None:
-            return self.exporter(person, addresses)
-        if not self.export_fields:
-            return []
         return list(self.rows_of(person, addresses).order_by("pk").values("pk", *self.export_fields))
 
 
@@ -98,7 +92,6 @@ def personal_data(
     person_fields: tuple[str, ...] = (),
     address_fields: tuple[str, ...] = (),
     export_fields: tuple[str, ...] = (),
-    exporter: Exporter | None = None,
     erase: Erase | Eraser = Erase.DELETE,
     stage: int = 50,
     note: str = "",
@@ -110,7 +103,6 @@ def personal_data(
         person_fields=person_fields,
         address_fields=address_fields,
         export_fields=export_fields,
-        exporter=exporter,
         erase=erase,
         stage=stage,
         note=note,
