@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cercles.people",
     "cercles.circles",
     "cercles.notifications",
+    "cercles.formation",
 ]
 SITE_ID = 1
 

@@ -21,6 +21,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", include("cercles.circles.urls")),
     path("profil/", include("cercles.people.urls")),
+    path("", include("cercles.formation.urls")),
     path("compte/", include("allauth.urls")),
     path("coordination/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

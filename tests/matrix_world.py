@@ -9,6 +9,7 @@ coincidence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cercles.circles.models import Circle, FacilitatorInvitation, Membership, MembershipRole, MembershipStatus
 from cercles.circles.services import facilitator_invite, invitation_token
@@ -25,6 +26,7 @@ class World:
     application: Membership
     invitation: FacilitatorInvitation
     invitation_token: str
+    formation: Any = None  # cercles.formation.tests.world.FormationWorld
 
 
 def _named(name: str, last_name: str, **options: object) -> User:
@@ -65,6 +67,9 @@ def build_world() -> World:
         "application_message": "fenouillard",
     }
     invitation = facilitator_invite(circle_id=circle.pk, invited_by=alice, email="invitee@exemple.fr")
+    from cercles.formation.tests.world import build_formation_world
+
+    formation = build_formation_world(coordinator=users["coordinator"], applicant=pat)  # type: ignore[arg-type]
     return World(
         circle=circle,
         users=users,
@@ -73,4 +78,5 @@ def build_world() -> World:
         application=application,
         invitation=invitation,
         invitation_token=invitation_token(invitation),
+        formation=formation,
     )
