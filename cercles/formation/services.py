@@ -72,7 +72,7 @@ from cercles.formation.models import (
     FormedGroup,
     RunStatus,
 )
-from cercles.grouping import Effect, GroupingEvaluator, Problem
+from cercles.grouping import Effect, GroupingEvaluator, Problem, Violation
 from cercles.notifications.services import message_enqueue
 from cercles.people.models import User
 
@@ -767,14 +767,21 @@ def seats_expire(*, now: datetime.datetime | None = None) -> int:
     return len(expired)
 
 
+@dataclass(frozen=True)
+class MoveOutcome:
+    application: Application
+    breaks: tuple[Violation, ...]  # the call's constraints the move breaks (shown to the coordinator)
+    run: FormationRun | None = None  # the published run, whose people the violations name
+
+
 @transaction.atomic
-def placement_move(*, call_id: int, application_id: int, to_circle_id: int, moved_by: User) -> Application:
+def placement_move(*, call_id: int, application_id: int, to_circle_id: int, moved_by: User) -> MoveOutcome:
     """After publishing, move a person from one of the call's circles to another.
 
     Keeps each circle within the call's maximum size; a member is transferred by the circles'
     service (keeping the pact they accepted), a seat still on offer follows them. The person and
-    both circles' members are e-mailed. Raises FormationError for a circle outside the call, a
-    full one, or a person without a place.
+    both circles' members are e-mailed; the constraints of the call that the move breaks are returned.
+    Raises FormationError for a circle outside the call, a full one, or a person without a place.
     """
     call = Call.objects.select_for_update().get(pk=call_id)
     require(moved_by, "formation.manage_calls", call)
@@ -798,6 +805,7 @@ def placement_move(*, call_id: int, application_id: int, to_circle_id: int, move
     if taken >= call.max_size:
         raise FormationError(MOVE_TARGET_FULL)
     source_id = application.circle_id
+    effect = _placement_effect(call, application, target.index)
     if application.status == ApplicationStatus.ACCEPTED:
         membership_transfer(from_circle_id=source_id, to_circle_id=to_circle_id, user=application.user)
     application.circle_id = to_circle_id
@@ -806,7 +814,33 @@ def placement_move(*, call_id: int, application_id: int, to_circle_id: int, move
     for circle_id in (source_id, to_circle_id):
         for member in _active_members(circle_id, exclude=application.user_id):
             _tell("formation.circle_changed", member, circle=circle_id)
-    return application
+    return MoveOutcome(application, effect.breaks if effect is not None else (), call.published_run)
+
+
+def _placement_effect(call: Call, application: Application, to_index: int) -> Effect | None:
+    """What moving the person does to the published grouping, priced by the engine's evaluator.
+
+    Only the people of the published run count (someone seated later from the waiting list was not
+    in the engine's inputs); None when the person was not among them.
+    """
+    run = call.published_run
+    if run is None:
+        return None
+    problem = run_problem(run)
+    known = {p.id for p in problem.people}
+    index_of = dict(FormedGroup.objects.filter(call=call).values_list("circle_id", "index"))
+    groups: list[list[str]] = [[] for _ in run.edited_groups]
+    placed = Application.objects.filter(
+        call=call, status__in=[ApplicationStatus.OFFERED, ApplicationStatus.ACCEPTED]
+    ).values_list("pk", "circle_id")
+    for pk, circle_id in placed:
+        if str(pk) in known and circle_id in index_of:
+            groups[index_of[circle_id]].append(str(pk))
+    person = str(application.pk)
+    if person not in known:
+        return None
+    evaluator = GroupingEvaluator(problem, groups)
+    return evaluator.move(person, to_index) if evaluator.group_of(person) is not None else None
 
 
 def _active_members(circle_id: int, *, exclude: int) -> list[User]:

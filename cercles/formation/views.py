@@ -217,14 +217,18 @@ def placement_move(request: HttpRequest, call_id: int) -> HttpResponse:
     form = MoveForm(request.POST)
     if not form.is_valid():
         raise FormationError(_("Choisissez une personne et le cercle d'arrivée."))
-    application = services.placement_move(
+    outcome = services.placement_move(
         call_id=call_id,
         application_id=form.cleaned_data["application"],
         to_circle_id=form.cleaned_data["circle"],
         moved_by=me(request),
     )
     messages.success(request, _("La personne a changé de cercle ; elle et les membres des deux cercles sont prévenus."))
-    return redirect("formation:manage", call_id=application.call_id)
+    if outcome.breaks:
+        names = selectors.run_names(run=outcome.run) if outcome.run else {}
+        broken = "; ".join(explain.violation_sentence(v, names) for v in outcome.breaks)
+        messages.warning(request, _("Attention, ce changement enfreint les contraintes de l'appel : %s.") % broken)
+    return redirect("formation:manage", call_id=call_id)
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -430,9 +431,11 @@ class TestPublishing:
         mail.outbox.clear()
         smallest = min(circles[1:], key=lambda c: Application.objects.filter(circle=c).count())
         with django_capture_on_commit_callbacks(execute=True):
-            services.placement_move(
+            outcome = services.placement_move(
                 call_id=call.pk, application_id=member.pk, to_circle_id=smallest.pk, moved_by=claire
             )
+        # The engine's evaluator says which of the call's constraints the move breaks (here: none or sizes).
+        assert {str(v.code) for v in outcome.breaks} <= {"GROUP_TOO_SMALL", "CANNOT_LINK", "NO_SHARED_SLOT"}
         assert Membership.objects.get(circle=smallest, user=member.user).status == MembershipStatus.ACTIVE
         assert Membership.objects.get(circle=circles[0], user=member.user).status == MembershipStatus.LEFT
         assert [m.to for m in mail.outbox if "nouveau cercle" in m.subject] == [[member.user.email]]
@@ -450,3 +453,34 @@ class TestPublishing:
                 call_id=call.pk, application_id=person.pk, to_circle_id=circles[1].pk, moved_by=claire
             )
         assert error.value.message == MOVE_TARGET_FULL
+
+
+def test_a_move_after_publishing_that_empties_a_circle_below_the_minimum_says_so(claire: User, run_now: Runner) -> None:
+    call = make_call(claire, min_size=3, max_size=4, seconds=1, same_organisation_allowed=True)
+    make_applicants(call, 6, slot_sets=[list(call.slots.all())[:1]])
+    run = run_now(call)
+    circles = services.call_publish(run_id=run.pk, published_by=claire)
+    person = Application.objects.filter(call=call, circle=circles[0]).first()
+    outcome = services.placement_move(
+        call_id=call.pk, application_id=person.pk, to_circle_id=circles[1].pk, moved_by=claire
+    )
+    assert [str(v.code) for v in outcome.breaks] == ["GROUP_TOO_SMALL"]
+    assert Application.objects.get(pk=person.pk).circle_id == circles[1].pk
+
+
+@pytest.mark.parametrize("day", ["2027-03-28", "2027-10-31"])  # the days the clocks change in Paris
+def test_the_close_is_noon_in_paris_on_the_days_the_clocks_change(
+    claire: User, day: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    closes = datetime.datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+    call = make_call(claire)
+    Call.objects.filter(pk=call.pk).update(opens_at=closes - datetime.timedelta(days=10), closes_at=closes)
+    call.refresh_from_db()
+    on_time, late = make_user("ana"), make_user("bea")
+    with time_machine.travel(closes - datetime.timedelta(minutes=1)), django_capture_on_commit_callbacks(execute=True):
+        assert _apply(call, on_time).status == ApplicationStatus.APPLIED
+    assert "à 12:00" in mail.outbox[-1].body  # the close as Paris reads it, whatever the season
+    with time_machine.travel(closes + datetime.timedelta(minutes=1)):
+        assert _apply(call, late).status == ApplicationStatus.WAITING
+    # The cycle's first meeting falls on the slot's weekday, clock change or not.
+    assert services.first_meeting_on(closes.date(), 1).weekday() == 1
