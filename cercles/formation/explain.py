@@ -72,6 +72,14 @@ def _names(people: Sequence[str], names: Mapping[str, str]) -> str:
     return str(_(" et ")).join(names.get(p, str(_("une personne effacée"))) for p in people)
 
 
+NAMED = {"CANNOT_LINK", "MUST_LINK_SPLIT", "LOCK_BROKEN"}
+
+
+def people_named(violations: Sequence[Any]) -> set[str]:
+    """The people whose names the sentences of these violations need (group-wide ones name none)."""
+    return {p for v in violations if str(v.code) in NAMED for p in v.people}
+
+
 def violation_sentence(violation: Any, names: Mapping[str, str]) -> str:
     template = str(VIOLATIONS.get(str(violation.code), _("contrainte enfreinte")))
     group = "" if violation.group is None else str(violation.group + 1)

@@ -85,8 +85,14 @@ def call_get_for_manager(*, call_id: int, user: User) -> CallManagement:
     return CallManagement(call, applications, runs, live, formed, counts)
 
 
-def run_get_for_manager(*, run_id: int, user: User) -> FormationRun:
-    run = FormationRun.objects.select_related("call__kind").filter(pk=run_id).first()
+HEAVY_FIELDS = ("problem", "groups", "edited_groups", "unplaced", "shared_slots")
+
+
+def run_get_for_manager(*, run_id: int, user: User, light: bool = False) -> FormationRun:
+    """A run for its call's coordinators. ``light`` leaves the inputs and groupings unread until used
+    (the hand-edit preview answers from the kept evaluator and needs none of them)."""
+    runs = FormationRun.objects.select_related("call__kind")
+    run = (runs.defer(*HEAVY_FIELDS) if light else runs).filter(pk=run_id).first()
     if run is None:
         raise Http404
     require(user, "formation.manage_calls", run.call)
@@ -166,10 +172,14 @@ def run_result(*, run: FormationRun, objective: float | None = None, violations:
     )
 
 
-def run_names(*, run: FormationRun) -> dict[str, str]:
-    """Display names of the people of a run, by person id (application id as text)."""
-    ids = [int(p["id"]) for p in run.problem.get("people", [])]
-    applications = Application.objects.filter(pk__in=ids).select_related("user")
+def run_names(*, run: FormationRun | None = None, people: Any = None) -> dict[str, str]:
+    """Display names by person id (application id as text): of ``people`` or of everyone in ``run``."""
+    chosen = people if people is not None else [p["id"] for p in run.problem.get("people", [])] if run else []
+    applications = (
+        Application.objects.filter(pk__in=[int(p) for p in chosen])
+        .select_related("user")
+        .only("pk", "user__first_name", "user__last_name")
+    )
     return {str(a.pk): a.user.display_name for a in applications}
 
 

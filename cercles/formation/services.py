@@ -583,7 +583,7 @@ def _check_edit(
         raise FormationError(EDIT_UNKNOWN_PERSON)
     if swap_with is not None and (evaluator.group_of(person) is None or evaluator.group_of(swap_with) is None):
         raise FormationError(EDIT_UNKNOWN_PERSON)
-    if group is not None and not 0 <= group < len(run.edited_groups):
+    if group is not None and not 0 <= group < len(evaluator.problem.groups):
         raise FormationError(EDIT_UNKNOWN_GROUP)
 
 
@@ -771,7 +771,6 @@ def seats_expire(*, now: datetime.datetime | None = None) -> int:
 class MoveOutcome:
     application: Application
     breaks: tuple[Violation, ...]  # the call's constraints the move breaks (shown to the coordinator)
-    run: FormationRun | None = None  # the published run, whose people the violations name
 
 
 @transaction.atomic
@@ -814,7 +813,7 @@ def placement_move(*, call_id: int, application_id: int, to_circle_id: int, move
     for circle_id in (source_id, to_circle_id):
         for member in _active_members(circle_id, exclude=application.user_id):
             _tell("formation.circle_changed", member, circle=circle_id)
-    return MoveOutcome(application, effect.breaks if effect is not None else (), call.published_run)
+    return MoveOutcome(application, effect.breaks if effect is not None else ())
 
 
 def _placement_effect(call: Call, application: Application, to_index: int) -> Effect | None:

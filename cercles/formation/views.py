@@ -17,7 +17,7 @@ from cercles.core.policy import require
 from cercles.formation import explain, selectors, services
 from cercles.formation.exceptions import CallEditError, FormationError, RunEditConflict
 from cercles.formation.forms import ApplicationForm, CallForm, EditForm, MoveForm, SeatForm
-from cercles.formation.models import Application
+from cercles.formation.models import Application, RunStatus
 from cercles.people.models import User
 
 
@@ -135,11 +135,11 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def run_preview(request: HttpRequest, run_id: int) -> HttpResponse:
-    found = selectors.run_get_for_manager(run_id=run_id, user=me(request))
+    found = selectors.run_get_for_manager(run_id=run_id, user=me(request), light=True)
     form = EditForm({**request.GET.dict(), "version": found.edits_version})
     effect = None
     error = ""
-    if form.is_valid() and found.has_result:
+    if form.is_valid() and found.status in (RunStatus.DONE, RunStatus.CANCELLED):
         person, group, swap = form.target()
         try:
             effect = services.run_preview(run=found, person=person, group=group, swap_with=swap)
@@ -148,7 +148,7 @@ def run_preview(request: HttpRequest, run_id: int) -> HttpResponse:
     breaks: list[str] = []
     repairs: list[str] = []
     if effect is not None and (effect.breaks or effect.repairs):
-        names = selectors.run_names(run=found)
+        names = selectors.run_names(people=explain.people_named([*effect.breaks, *effect.repairs]))
         breaks = [explain.violation_sentence(v, names) for v in effect.breaks]
         repairs = [explain.violation_sentence(v, names) for v in effect.repairs]
     context = {"effect": effect, "error": error, "breaks": breaks, "repairs": repairs, "run": found}
@@ -225,7 +225,7 @@ def placement_move(request: HttpRequest, call_id: int) -> HttpResponse:
     )
     messages.success(request, _("La personne a changé de cercle ; elle et les membres des deux cercles sont prévenus."))
     if outcome.breaks:
-        names = selectors.run_names(run=outcome.run) if outcome.run else {}
+        names = selectors.run_names(people=explain.people_named(outcome.breaks))
         broken = "; ".join(explain.violation_sentence(v, names) for v in outcome.breaks)
         messages.warning(request, _("Attention, ce changement enfreint les contraintes de l'appel : %s.") % broken)
     return redirect("formation:manage", call_id=call_id)
