@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("cercles.circles.urls")),
     path("", include("cercles.meetings.urls")),
     path("profil/", include("cercles.people.urls")),
+    path("", include("cercles.formation.urls")),
     path("compte/", include("allauth.urls")),
     path("coordination/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -22,7 +22,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from cercles.circles.hooks import run_demo_loaded
+from cercles.circles.hooks import DemoProgramme, run_demo_loaded
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -224,7 +224,9 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
     )
     circles = _demo_circles(departements, facilitator)
     _fill(circles, people, member, rng)
-    run_demo_loaded(list(circles.values()))  # apps above circles extend the demo (meetings plans cycles)
+    # Apps above circles extend the demo: meetings plans cycles, formation opens a call.
+    accounts = {"coordinator": coordinator, "facilitator": facilitator, "member": member}
+    run_demo_loaded(DemoProgramme(circles=list(circles.values()), accounts=accounts))
     return passwords
 
 
