@@ -38,6 +38,19 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # The programme's name in e-mails and page titles; the Site record is set from it and SITE_URL.
 PROGRAMME_NAME = os.environ.get("PROGRAMME_NAME", "Cercles")
 
+# --- Who runs the site: legal notice, accessibility statement, footer -----------------------
+# The defaults describe the demonstration; cercles.E006 refuses them once the site is served beyond
+# localhost, so that no public site goes out without its operator's legal notice.
+DEMO_OPERATOR_NAME = "Programme Cercles (démonstration)"
+OPERATOR_NAME = os.environ.get("OPERATOR_NAME", DEMO_OPERATOR_NAME)
+OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS", "")
+PUBLICATION_DIRECTOR = os.environ.get("PUBLICATION_DIRECTOR", "")
+HOSTING_PROVIDER = os.environ.get("HOSTING_PROVIDER", "")
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "contact@demo.cercles.fr")
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", CONTACT_EMAIL)
+# The day the accessibility statement was last established (ISO date), and how.
+ACCESSIBILITY_STATEMENT_DATE = os.environ.get("ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -25,6 +25,9 @@ urlpatterns = [
     path("coordination/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sante/", core_views.health, name="health"),
+    path("mentions-legales/", core_views.legal_notice, name="legal_notice"),
+    path("accessibilite/", core_views.accessibility_statement, name="accessibility"),
+    path("plan-du-site/", core_views.site_map, name="site_map"),
 ]
 
 handler400 = "cercles.core.views.bad_request"

@@ -228,6 +228,14 @@ ROWS: list[Row] = [
         what="Données personnelles",
     ),
     Row("health", lambda w: _reverse("health"), everyone(OK), what="Sonde de santé"),
+    Row("legal_notice", lambda w: _reverse("legal_notice"), everyone(OK), what="Mentions légales"),
+    Row("accessibility", lambda w: _reverse("accessibility"), everyone(OK), what="Déclaration d'accessibilité"),
+    Row(
+        "site_map",
+        lambda w: _reverse("site_map"),
+        everyone(OK),
+        what="Plan du site (les pages que chacun·e peut ouvrir)",
+    ),
     Row(
         "set_language",
         lambda w: _reverse("set_language"),

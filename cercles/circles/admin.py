@@ -126,7 +126,6 @@ class CircleAdmin(ServiceFormAdmin):
     ]
     search_fields = ["title", "search_text"]
     date_hierarchy = "start_date"
-    autocomplete_fields = ["departement"]
     inlines = [MembershipInline]
     readonly_fields = ["status_label", "cancelled_at", "archived_at", "closing_reason", "created_at", "updated_at"]
     fieldsets = (

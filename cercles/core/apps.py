@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -7,3 +8,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from cercles.core import checks  # noqa: F401  (registers the system checks)
+        from cercles.core.sitemap import SitePage, register_page
+
+        register_page(SitePage("coordination", _("Pages de coordination"), "admin:index", rule="programme.administer"))
+        register_page(SitePage("informations", _("Mentions légales"), "legal_notice", order=10))
+        register_page(SitePage("informations", _("Déclaration d'accessibilité"), "accessibility", order=30))
+        register_page(SitePage("informations", _("Plan du site"), "site_map", order=40))

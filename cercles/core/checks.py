@@ -3,7 +3,7 @@
 ``manage.py serve`` (and every management command) runs them before starting; ``config/asgi.py``
 runs them too, so that ``uvicorn config.asgi:application`` refuses to start as well.
 
-The deployment checks (cercles.E002 to E005) apply only when the site is served beyond localhost
+The deployment checks (cercles.E002 to E006) apply only when the site is served beyond localhost
 (``ALLOWED_HOSTS`` names another host): ``make run`` on a laptop works with no setting at all.
 """
 
@@ -81,6 +81,14 @@ def check_safe_to_serve_beyond_localhost(app_configs: Any, **kwargs: Any) -> lis
                 "The site is served beyond localhost with DEBUG on: error pages would show code and settings.",
                 hint="Unset DEBUG.",
                 id="cercles.E005",
+            )
+        )
+    if settings.OPERATOR_NAME == settings.DEMO_OPERATOR_NAME or not settings.PUBLICATION_DIRECTOR.strip():
+        errors.append(
+            Error(
+                "The site is served beyond localhost without its operator: the legal notice would be the demo's.",
+                hint="Set OPERATOR_NAME, OPERATOR_ADDRESS, PUBLICATION_DIRECTOR, HOSTING_PROVIDER and CONTACT_EMAIL.",
+                id="cercles.E006",
             )
         )
     return errors

@@ -123,7 +123,6 @@ class OrganisationAdmin(ServiceFormAdmin):
     list_display = ["name", "kind", "departement"]
     list_filter = ["kind", ("departement__region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "search_name"]
-    autocomplete_fields = ["departement"]
     fields = ["name", "kind", "departement"]
     list_select_related = ["departement"]
 

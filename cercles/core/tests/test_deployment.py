@@ -31,6 +31,11 @@ def production(settings) -> None:
     settings.SESSION_COOKIE_SECURE = True
     settings.CSRF_COOKIE_SECURE = True
     settings.DEBUG = False
+    settings.OPERATOR_NAME = "Centre de gestion de la fonction publique territoriale d'Ille-et-Vilaine"
+    settings.OPERATOR_ADDRESS = "Village des collectivités, 1 avenue de Tizé, 35236 Thorigné-Fouillard"
+    settings.PUBLICATION_DIRECTOR = "La présidente du centre de gestion"
+    settings.HOSTING_PROVIDER = "Hébergeur public, 35000 Rennes"
+    settings.CONTACT_EMAIL = "cercles@cdg35.example.fr"
 
 
 def run_as_deployed(arguments: list[str], data_dir: Path, **variables: str) -> subprocess.CompletedProcess[str]:
@@ -92,6 +97,16 @@ def test_it_refuses_debug_beyond_localhost(production, settings) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("missing", ["OPERATOR_NAME", "PUBLICATION_DIRECTOR"])
+def test_it_refuses_to_publish_the_demo_legal_notice_beyond_localhost(production, settings, missing: str) -> None:
+    if missing == "OPERATOR_NAME":
+        settings.OPERATOR_NAME = settings.DEMO_OPERATOR_NAME
+    else:
+        settings.PUBLICATION_DIRECTOR = " "
+    assert error_ids() == {"cercles.E006"}
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("hosts", [["*"], ["localhost", "192.168.1.20"], [".example.fr"]])
 def test_it_counts_any_other_host_as_beyond_localhost(settings, hosts: list[str]) -> None:
     settings.ALLOWED_HOSTS = hosts
@@ -120,6 +135,8 @@ def test_it_passes_the_deploy_check_with_the_production_environment(tmp_path: Pa
         SECURE_HSTS_SECONDS="31536000",
         SECURE_HSTS_PRELOAD="1",
         SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO",
+        OPERATOR_NAME="Centre de gestion d'Ille-et-Vilaine",
+        PUBLICATION_DIRECTOR="La présidente du centre de gestion",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
