@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cercles.people",
     "cercles.circles",
     "cercles.notifications",
+    "cercles.methods",
 ]
 SITE_ID = 1
 
