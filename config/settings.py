@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cercles.notifications",
     "cercles.meetings",
     "cercles.formation",
+    "cercles.methods",
 ]
 SITE_ID = 1
 

@@ -110,6 +110,30 @@ def _month(moment: Any) -> str:
     return str(timezone.localtime(moment).strftime("%Y-%m"))
 
 
+def _codeveloppement() -> tuple[Any, Any]:
+    from cercles.methods.library import CODEVELOPPEMENT
+    from cercles.methods.protocol import parse_method
+
+    method = parse_method(CODEVELOPPEMENT)
+    return method, method.protocol("seance")
+
+
+def _adaptation_data() -> dict[str, Any]:
+    _, protocol = _codeveloppement()
+    data: dict[str, Any] = {"version": 0}
+    for phase in protocol.phases:
+        data[f"count_{phase.key}"] = 1
+        data[f"minutes_{phase.key}"] = phase.minutes
+    return data
+
+
+def _protocol_data() -> dict[str, Any]:
+    from cercles.methods.forms import protocol_post_data
+
+    method, protocol = _codeveloppement()
+    return protocol_post_data(method, protocol, version=0)
+
+
 ROWS: list[Row] = [
     Row(
         "circles:home",
@@ -329,6 +353,57 @@ ROWS: list[Row] = [
         signed_in(DENIED, coordinator=OK),
         secrets={"member_name": frozenset({"coordinator"}), "application_message": frozenset()},
         what="Calendrier du programme : comptes et présences nominatives (coordination)",
+    ),
+    Row(
+        "methods:list",
+        lambda w: _reverse("methods:list"),
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Les méthodes des cercles",
+    ),
+    Row(
+        "methods:detail",
+        lambda w: _reverse("methods:detail", "codeveloppement"),
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Une méthode expliquée (étapes, rôles, qui lit quoi)",
+    ),
+    Row(
+        "methods:circle",
+        lambda w: _reverse("methods:circle", w.circle.pk),
+        everyone(OK),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset(), "applicant_name": frozenset()},
+        what="La méthode d'un cercle (son déroulé, sans noms)",
+    ),
+    Row(
+        "methods:adapt",
+        lambda w: _reverse("methods:adapt", w.circle.pk, "seance"),
+        managers_only(OK),
+        secrets={"member_name": frozenset()},
+        what="Adapter la méthode pour un cercle",
+    ),
+    Row(
+        "methods:adapt",
+        lambda w: _reverse("methods:adapt", w.circle.pk, "seance"),
+        managers_only(REDIRECT),
+        method="POST",
+        data=lambda w: _adaptation_data(),
+        what="Adapter la méthode pour un cercle",
+    ),
+    Row(
+        "methods:edit",
+        lambda w: _reverse("methods:edit", "codeveloppement", "seance"),
+        signed_in(DENIED, coordinator=OK),
+        secrets={"member_name": frozenset()},
+        what="Modifier la méthode d'un type de cercle",
+    ),
+    Row(
+        "methods:edit",
+        lambda w: _reverse("methods:edit", "codeveloppement", "seance"),
+        signed_in(DENIED, coordinator=REDIRECT),
+        method="POST",
+        data=lambda w: _protocol_data(),
+        what="Modifier la méthode d'un type de cercle",
     ),
     Row(
         "people:profile_edit",
