@@ -28,6 +28,7 @@ urlpatterns = [
     path("profil/", include("cercles.people.urls")),
     path("", include("cercles.formation.urls")),
     path("compte/", include("allauth.urls")),
+    path("", include("cercles.privacy.urls")),
     path("coordination/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sante/", core_views.health, name="health"),
