@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "cercles.circles",
     "cercles.notifications",
     "cercles.meetings",
+    "cercles.formation",
+    "cercles.methods",
 ]
 SITE_ID = 1
 

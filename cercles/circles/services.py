@@ -22,10 +22,12 @@ from cercles.audit.services import audit_record
 from cercles.circles.emails import FACILITATOR_INVITATION, membership_event_recipients
 from cercles.circles.exceptions import (
     ALREADY_CLOSED_DOWN,
+    ALREADY_MEMBER,
     APPLICATION_NOT_PENDING,
     CANCEL_REASON_REQUIRED,
     CAPACITY_TOO_LOW,
     CIRCLE_FINISHED,
+    CIRCLE_NO_PLACE_LEFT,
     DATES_OUT_OF_ORDER,
     DEADLINE_AFTER_END,
     INVITATION_ALREADY_FACILITATOR,
@@ -674,6 +676,66 @@ def _stripped(fields: KindFields) -> dict[str, object]:
 
 
 @transaction.atomic
+def membership_admit(*, circle_id: int, user: User, pact_accepted: bool) -> Membership:
+    """Seat a person whose place was reserved for them (a seat offered by a call's formation).
+
+    Unlike ``membership_request`` it does not ask whether the circle is open to everyone: the place
+    was given by the programme team. It still needs the pact and a free place. Raises
+    MembershipError (pact refused, already a member, no place left); e-mails like a join on commit.
+    """
+    circle = _lock_circle(circle_id)
+    if not pact_accepted:
+        raise MembershipError(PACT_REQUIRED)
+    membership = Membership.objects.filter(circle=circle, user=user).first()
+    if membership is not None and membership.status == MembershipStatus.ACTIVE:
+        raise MembershipError(ALREADY_MEMBER)
+    if _places_left(circle) <= 0:
+        raise MembershipError(CIRCLE_NO_PLACE_LEFT)
+    now = timezone.now()
+    membership = membership or Membership(circle=circle, user=user)
+    membership.role = MembershipRole.PARTICIPANT
+    membership.status = MembershipStatus.ACTIVE
+    membership.requested_at = now
+    membership.joined_at = now
+    membership.pact_accepted_at = now
+    membership.left_at = None
+    membership.save()
+    _notify("joined", membership)
+    return membership
+
+
+@transaction.atomic
+def membership_transfer(*, from_circle_id: int, to_circle_id: int, user: User) -> Membership:
+    """Move an active participant from one circle to another, keeping the pact they accepted.
+
+    For the programme team re-arranging circles formed together (the caller checks the policy and
+    tells the people concerned). Both circles are locked in id order, so two transfers in opposite
+    directions cannot deadlock. Raises MembershipError when the person is not an active participant
+    of the first circle or the second has no free place.
+    """
+    first, second = sorted([from_circle_id, to_circle_id])
+    locked = {first: _lock_circle(first), second: _lock_circle(second)}
+    source, target = locked[from_circle_id], locked[to_circle_id]
+    leaving = Membership.objects.filter(ACTIVE_PARTICIPANT, circle=source, user=user).first()
+    if leaving is None:
+        raise MembershipError(NOT_A_MEMBER)
+    if _places_left(target) <= 0:
+        raise MembershipError(CIRCLE_NO_PLACE_LEFT)
+    now = timezone.now()
+    leaving.status = MembershipStatus.LEFT
+    leaving.left_at = now
+    leaving.save(update_fields=["status", "left_at"])
+    arriving = Membership.objects.filter(circle=target, user=user).first() or Membership(circle=target, user=user)
+    arriving.role = MembershipRole.PARTICIPANT
+    arriving.status = MembershipStatus.ACTIVE
+    arriving.requested_at = now
+    arriving.joined_at = now
+    arriving.pact_accepted_at = leaving.pact_accepted_at or now
+    arriving.left_at = None
+    arriving.save()
+    return arriving
+
+
 def memberships_erase_person(*, user: User) -> list[Membership]:
     """The circles' part of erasing a person (called by the privacy app's erasure, in its transaction).
 

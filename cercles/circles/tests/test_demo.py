@@ -37,7 +37,8 @@ def test_it_loads_once_and_prints_the_generated_logins(data_dir: Path) -> None:
         # The second start shows the same logins: the passwords are not regenerated.
         assert passwords[email] in second.getvalue()
     assert str(data_dir / "demo-logins.txt") in first.getvalue()
-    assert User.objects.count() == 43
+    # The programme's own people; apps above circles add theirs (the formation's applicants).
+    assert User.objects.exclude(email__startswith="candidature").count() == 43
 
 
 def test_it_generates_a_different_password_for_each_login_and_each_install(data_dir: Path) -> None:
@@ -67,6 +68,16 @@ def test_the_demo_shows_a_living_programme() -> None:
     assert not User.objects.get(email="participant001@demo.cercles.fr").has_usable_password()
     facilitator = DEMO_LOGINS[1][0]
     assert User.objects.get(email=facilitator).check_password(demo_logins_read()[facilitator])
+
+
+def test_loading_the_demo_emails_none_of_its_made_up_people(mailoutbox) -> None:
+    from cercles.meetings.models import Meeting
+    from cercles.notifications.models import Message
+
+    call_command("load_demo", "--quiet", stdout=StringIO())
+    assert Meeting.objects.exists()  # cycles were planned through the services, which queue notices
+    assert not Message.objects.exists()
+    assert mailoutbox == []
 
 
 def test_it_makes_the_demo_coordinator_a_coordinator_and_nobody_a_superuser() -> None:
