@@ -79,9 +79,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        if self.erased_at is not None:
-            return str(ERASED_PERSON)
         full = f"{self.first_name} {self.last_name}".strip()
+        # An erased account has no name left. Read without loading a deferred field (lists that load
+        # names only must not make a query per person).
+        if not full and self.__dict__.get("erased_at") is not None:
+            return str(ERASED_PERSON)
         # Never derived from the e-mail address: names can be shown where addresses must not.
         return full or str(_("Personne sans nom"))
 

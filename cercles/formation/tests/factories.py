@@ -14,6 +14,7 @@ from django.utils import timezone
 from cercles.circles.models import CircleKind
 from cercles.formation.models import Application, ApplicationStatus, Call, CallSlot
 from cercles.formation.services import CallFields, call_create
+from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 _numbers = itertools.count(1)
@@ -91,7 +92,7 @@ def make_applicants(
             departement=organisation.departement,
             job_family=rng.choice(families),
             consent_given_at=now,
-            consent_version="test",
+            consent_version=CONSENT_VERSION,
         )
         for user in users
     )
