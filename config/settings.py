@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cercles.people",
     "cercles.circles",
     "cercles.notifications",
+    "cercles.meetings",
     "cercles.formation",
 ]
 SITE_ID = 1
@@ -241,6 +242,9 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files ----------------------------------------------------------------------------
+# Uploaded files (the programme's logo) go to Django's storage: the data folder in the embedded mode,
+# any configured storage (STORAGES) in the scale-out mode. The site serves them through its own views.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 SERVESTATIC_USE_FINDERS = True
@@ -296,3 +300,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Meetings (docs/meetings.md): the programme's video provider ("jitsi", "bigbluebutton" or "" for fixed
+# links only); server secrets come from the environment only.
+MEETINGS_VIDEO_PROVIDER = os.environ.get("MEETINGS_VIDEO_PROVIDER", "jitsi")
+MEETINGS_JITSI_URL = os.environ.get("MEETINGS_JITSI_URL", "https://meet.jit.si")
+MEETINGS_JITSI_APP_ID = os.environ.get("MEETINGS_JITSI_APP_ID", "")
+MEETINGS_JITSI_SECRET = os.environ.get("MEETINGS_JITSI_SECRET", "")
+MEETINGS_BBB_URL = os.environ.get("MEETINGS_BBB_URL", "")
+MEETINGS_BBB_SECRET = os.environ.get("MEETINGS_BBB_SECRET", "")
+# The join address opens this long before the start.
+MEETINGS_JOIN_OPENS_BEFORE_MINUTES = 30
+# The ORGANIZER of calendar invitations and the signatory of attendance certificates.
+MEETINGS_ORGANIZER_EMAIL = os.environ.get("MEETINGS_ORGANIZER_EMAIL", "programme@cercles.localhost")
+ATTESTATION_SIGNATORY = os.environ.get("ATTESTATION_SIGNATORY", "La coordination du programme")

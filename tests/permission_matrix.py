@@ -104,6 +104,12 @@ def _reverse(name: str, *args: Any) -> str:
     return reverse(name, args=args)
 
 
+def _month(moment: Any) -> str:
+    from django.utils import timezone
+
+    return str(timezone.localtime(moment).strftime("%Y-%m"))
+
+
 ROWS: list[Row] = [
     Row(
         "circles:home",
@@ -215,6 +221,116 @@ ROWS: list[Row] = [
         what="Le programme en chiffres (sans noms)",
     ),
     Row(
+        "meetings:circle",
+        lambda w: _reverse("meetings:circle", w.circle.pk),
+        signed_in(DENIED, member=OK, facilitator=OK, coordinator=OK),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset()},
+        what="Séances d'un cercle (dates, format, nombre de réponses)",
+    ),
+    Row(
+        "meetings:plan", lambda w: _reverse("meetings:plan", w.circle.pk), managers_only(OK), what="Planifier le cycle"
+    ),
+    Row("meetings:add", lambda w: _reverse("meetings:add", w.circle.pk), managers_only(OK), what="Ajouter une séance"),
+    Row(
+        "meetings:poll_create",
+        lambda w: _reverse("meetings:poll_create", w.circle.pk),
+        managers_only(OK),
+        what="Proposer des créneaux (trouver un créneau)",
+    ),
+    Row(
+        "meetings:attestation",
+        lambda w: _reverse("meetings:attestation", w.circle.pk),
+        # Each person their own certificate; without any attendance there is nothing to certify.
+        signed_in(REFUSED, member=OK),
+        what="Attestation de participation (PDF, la sienne)",
+    ),
+    Row(
+        "meetings:edit",
+        lambda w: _reverse("meetings:edit", w.meeting.pk),
+        managers_only(OK),
+        what="Modifier une séance",
+    ),
+    Row(
+        "meetings:cancel",
+        lambda w: _reverse("meetings:cancel", w.meeting.pk),
+        managers_only(REDIRECT),
+        method="POST",
+        what="Annuler une séance",
+    ),
+    Row(
+        "meetings:join",
+        lambda w: _reverse("meetings:join", w.meeting.pk),
+        # Members and facilitators only: coordinators administer, they do not enter the room.
+        signed_in(DENIED, member=OK, facilitator=OK),
+        secrets={"member_name": frozenset()},
+        what="Rejoindre une séance (ouvre 30 minutes avant)",
+    ),
+    Row(
+        "meetings:ics",
+        lambda w: _reverse("meetings:ics", w.meeting.pk),
+        signed_in(DENIED, member=OK, facilitator=OK),
+        secrets={"member_name": frozenset()},
+        what="Une séance au format iCalendar (.ics)",
+    ),
+    Row(
+        "meetings:rsvp",
+        lambda w: _reverse("meetings:rsvp", w.meeting.pk),
+        signed_in(DENIED, member=REDIRECT),
+        method="POST",
+        data=lambda w: {"answer": "oui"},
+        what="Répondre à une séance (je viens / je ne viens pas)",
+    ),
+    Row(
+        "meetings:attendance",
+        lambda w: _reverse("meetings:attendance", w.past_meeting.pk),
+        managers_only(OK),
+        secrets={"member_name": MANAGERS},
+        what="Présences d'une séance (nominatives : animation, coordination)",
+    ),
+    Row(
+        "meetings:poll",
+        lambda w: _reverse("meetings:poll", w.poll.pk),
+        signed_in(DENIED, member=OK, facilitator=OK),
+        secrets={"member_name": frozenset({"member", "facilitator"})},
+        what="Trouver un créneau : le tableau des disponibilités",
+    ),
+    Row(
+        "meetings:poll_pick",
+        lambda w: _reverse("meetings:poll_pick", w.poll.pk),
+        signed_in(DENIED, facilitator=REDIRECT),
+        method="POST",
+        data=lambda w: {"slot": str(w.poll.slots.get().pk)},
+        what="Retenir un créneau",
+    ),
+    Row(
+        "meetings:upcoming",
+        lambda w: _reverse("meetings:upcoming"),
+        signed_in(OK),
+        secrets={"member_name": frozenset()},
+        what="Mes prochaines séances",
+    ),
+    Row(
+        "meetings:my_calendar",
+        lambda w: _reverse("meetings:my_calendar"),
+        signed_in(OK),
+        what="Mon agenda (abonnement, fuseau)",
+    ),
+    Row(
+        "meetings:feed",
+        lambda w: _reverse("meetings:feed", w.feed_token),
+        # The private address is the key (calendar programs have no session); a wrong one is a 404.
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Abonnement d'agenda privé (adresse à jeton)",
+    ),
+    Row(
+        "meetings:programme_calendar",
+        lambda w: _reverse("meetings:programme_calendar") + "?mois=" + _month(w.past_meeting.starts_at),
+        signed_in(DENIED, coordinator=OK),
+        secrets={"member_name": frozenset({"coordinator"}), "application_message": frozenset()},
+        what="Calendrier du programme : comptes et présences nominatives (coordination)",
+    ),
+    Row(
         "people:profile_edit",
         lambda w: _reverse("people:profile_edit"),
         signed_in(OK),
@@ -230,6 +346,24 @@ ROWS: list[Row] = [
     Row("health", lambda w: _reverse("health"), everyone(OK), what="Sonde de santé"),
     Row("legal_notice", lambda w: _reverse("legal_notice"), everyone(OK), what="Mentions légales"),
     Row("accessibility", lambda w: _reverse("accessibility"), everyone(OK), what="Déclaration d'accessibilité"),
+    Row(
+        "identity_edit",
+        lambda w: _reverse("identity_edit"),
+        signed_in(DENIED, coordinator=OK),
+        what="Identité du programme (nom, description, logo, couleur)",
+    ),
+    Row(
+        "identity_stylesheet",
+        lambda w: _reverse("identity_stylesheet", 0),
+        everyone(OK),
+        what="Feuille de style de la couleur d'accent",
+    ),
+    Row(
+        "identity_logo",
+        lambda w: _reverse("identity_logo", 0, "png"),
+        everyone(NOT_FOUND),
+        what="Logo du programme (introuvable tant qu'aucun n'est choisi)",
+    ),
     Row(
         "site_map",
         lambda w: _reverse("site_map"),

@@ -13,7 +13,6 @@ import datetime
 import os
 import random
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -23,6 +22,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from cercles.circles.hooks import run_demo_loaded
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -37,10 +37,6 @@ from cercles.core.checks import DEMO_EMAIL_DOMAIN
 from cercles.core.text import normalize_for_search
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
-
-# Apps above circles extend the demo (formation's open call…): each registers a function that receives
-# the demo's people once they exist, so that circles never imports them.
-DEMO_EXTENSIONS: list[Callable[[dict[str, User]], None]] = []
 
 DEMO_LOGINS = [
     (f"coordination@{DEMO_EMAIL_DOMAIN}", "coordinatrice du programme (accès à la coordination)"),
@@ -228,8 +224,7 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
     )
     circles = _demo_circles(departements, facilitator)
     _fill(circles, people, member, rng)
-    for extension in DEMO_EXTENSIONS:
-        extension({"coordinator": coordinator, "facilitator": facilitator, "member": member})
+    run_demo_loaded(list(circles.values()))  # apps above circles extend the demo (meetings plans cycles)
     return passwords
 
 

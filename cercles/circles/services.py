@@ -43,6 +43,7 @@ from cercles.circles.exceptions import (
     InvitationError,
     MembershipError,
 )
+from cercles.circles.hooks import run_circle_closed
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -537,6 +538,8 @@ def _close_down(circle: Circle, *, event: str, reason: str) -> Circle:
     )
     for membership in concerned:
         _notify(event, membership)
+    # Apps above circles (meetings cancels the future meetings) act in this same transaction.
+    run_circle_closed(circle, "cancelled" if event == "cancelled" else "archived")
     return circle
 
 
@@ -590,6 +593,28 @@ def kind_update(*, kind_id: int, updated_by: User, fields: KindFields) -> Circle
             circle.search_text = circle_search_text(circle)
         Circle.objects.bulk_update(circles, ["search_text"], batch_size=500)
     return kind
+
+
+@transaction.atomic
+def circle_dates_follow(*, circle_id: int, start_date: datetime.date, end_date: datetime.date) -> Circle:
+    """Set a circle's start and end dates from its planned meetings (the meetings app calls this).
+
+    Once a cycle is planned its meetings are the truth: the first and last meeting give the dates, so
+    that the derived statuses ("en cours", "terminé") follow them. The join deadline stays where it was
+    unless it would fall after the new end. Raises CircleEditError when the dates are out of order.
+    """
+    circle = _lock_circle(circle_id)
+    if circle.start_date == start_date and circle.end_date == end_date:
+        return circle
+    circle.start_date = start_date
+    circle.end_date = end_date
+    circle.join_deadline = min(circle.join_deadline, end_date)
+    _check_dates(circle)
+    circle.version += 1  # an edit form opened before must not put the old dates back
+    circle.updated_at = timezone.now()
+    circle.full_clean()
+    circle.save(update_fields=["start_date", "end_date", "join_deadline", "version", "updated_at"])
+    return circle
 
 
 def _stripped(fields: KindFields) -> dict[str, object]:
