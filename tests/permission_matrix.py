@@ -110,6 +110,30 @@ def _month(moment: Any) -> str:
     return str(timezone.localtime(moment).strftime("%Y-%m"))
 
 
+def _codeveloppement() -> tuple[Any, Any]:
+    from cercles.methods.library import CODEVELOPPEMENT
+    from cercles.methods.protocol import parse_method
+
+    method = parse_method(CODEVELOPPEMENT)
+    return method, method.protocol("seance")
+
+
+def _adaptation_data() -> dict[str, Any]:
+    _, protocol = _codeveloppement()
+    data: dict[str, Any] = {"version": 0}
+    for phase in protocol.phases:
+        data[f"count_{phase.key}"] = 1
+        data[f"minutes_{phase.key}"] = phase.minutes
+    return data
+
+
+def _protocol_data() -> dict[str, Any]:
+    from cercles.methods.forms import protocol_post_data
+
+    method, protocol = _codeveloppement()
+    return protocol_post_data(method, protocol, version=0)
+
+
 ROWS: list[Row] = [
     Row(
         "circles:home",
@@ -331,6 +355,57 @@ ROWS: list[Row] = [
         what="Calendrier du programme : comptes et présences nominatives (coordination)",
     ),
     Row(
+        "methods:list",
+        lambda w: _reverse("methods:list"),
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Les méthodes des cercles",
+    ),
+    Row(
+        "methods:detail",
+        lambda w: _reverse("methods:detail", "codeveloppement"),
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Une méthode expliquée (étapes, rôles, qui lit quoi)",
+    ),
+    Row(
+        "methods:circle",
+        lambda w: _reverse("methods:circle", w.circle.pk),
+        everyone(OK),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset(), "applicant_name": frozenset()},
+        what="La méthode d'un cercle (son déroulé, sans noms)",
+    ),
+    Row(
+        "methods:adapt",
+        lambda w: _reverse("methods:adapt", w.circle.pk, "seance"),
+        managers_only(OK),
+        secrets={"member_name": frozenset()},
+        what="Adapter la méthode pour un cercle",
+    ),
+    Row(
+        "methods:adapt",
+        lambda w: _reverse("methods:adapt", w.circle.pk, "seance"),
+        managers_only(REDIRECT),
+        method="POST",
+        data=lambda w: _adaptation_data(),
+        what="Adapter la méthode pour un cercle",
+    ),
+    Row(
+        "methods:edit",
+        lambda w: _reverse("methods:edit", "codeveloppement", "seance"),
+        signed_in(DENIED, coordinator=OK),
+        secrets={"member_name": frozenset()},
+        what="Modifier la méthode d'un type de cercle",
+    ),
+    Row(
+        "methods:edit",
+        lambda w: _reverse("methods:edit", "codeveloppement", "seance"),
+        signed_in(DENIED, coordinator=REDIRECT),
+        method="POST",
+        data=lambda w: _protocol_data(),
+        what="Modifier la méthode d'un type de cercle",
+    ),
+    Row(
         "people:profile_edit",
         lambda w: _reverse("people:profile_edit"),
         signed_in(OK),
@@ -342,6 +417,72 @@ ROWS: list[Row] = [
         lambda w: _reverse("people:privacy"),
         everyone(OK),
         what="Données personnelles",
+    ),
+    Row(
+        "people:organisation_suggestions",
+        lambda w: _reverse("people:organisation_suggestions") + "?organisation_name=mairie",
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Suggestions d'organisations (noms validés, à partir de trois lettres)",
+    ),
+    Row(
+        "people:consent",
+        lambda w: _reverse("people:consent"),
+        signed_in(OK),
+        secrets={"member_name": frozenset()},
+        what="Redonner son consentement (nouvelle version du texte, compte gelé)",
+    ),
+    Row(
+        "people:consent_withdraw",
+        lambda w: _reverse("people:consent_withdraw"),
+        signed_in(OK),
+        secrets={"member_name": frozenset()},
+        what="Retirer son consentement : ce que cela veut dire",
+    ),
+    Row(
+        "people:consent_withdraw",
+        lambda w: _reverse("people:consent_withdraw"),
+        signed_in(REDIRECT),
+        method="POST",
+        what="Retirer son consentement (le compte est gelé)",
+    ),
+    Row(
+        "privacy:my_data",
+        lambda w: _reverse("privacy:my_data"),
+        signed_in(OK),
+        secrets={"member_name": frozenset({"member"}), "member_email": frozenset({"member"})},
+        what="Mes données (chacun·e les siennes)",
+    ),
+    Row(
+        "privacy:my_data_json",
+        lambda w: _reverse("privacy:my_data_json"),
+        signed_in(OK),
+        secrets={"member_name": frozenset({"member"}), "member_email": frozenset({"member"})},
+        what="Télécharger mes données (JSON)",
+    ),
+    Row(
+        "privacy:account_delete",
+        lambda w: _reverse("privacy:account_delete"),
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Supprimer mon compte : la confirmation",
+    ),
+    Row(
+        "privacy:account_delete",
+        lambda w: _reverse("privacy:account_delete"),
+        # Deleting needs a fresh re-authentication: everyone is first sent to sign in again.
+        signed_in(REDIRECT),
+        method="POST",
+        data=lambda w: {"confirm": "on"},
+        what="Supprimer mon compte (après une nouvelle authentification)",
+    ),
+    Row(
+        "privacy:person_erase",
+        lambda w: _reverse("privacy:person_erase", w.users["member"].pk),
+        # The person themselves may reach it too (it is their own erasure); a coordinator on request.
+        signed_in(DENIED, member=OK, coordinator=OK),
+        secrets={"member_name": frozenset({"member", "coordinator"}), "waiting_name": frozenset()},
+        what="Effacer les données d'une personne à sa demande (coordination)",
     ),
     Row("health", lambda w: _reverse("health"), everyone(OK), what="Sonde de santé"),
     Row("legal_notice", lambda w: _reverse("legal_notice"), everyone(OK), what="Mentions légales"),

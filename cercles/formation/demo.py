@@ -1,7 +1,7 @@
 """The demo's open call: about 120 varied applications, so that a newcomer can run a formation at once.
 
 Registered with ``cercles.circles.hooks.on_demo_loaded`` (the circles app never imports this one);
-``load_demo`` runs it after the programme's people and circles exist. Applicants come from some forty
+``load_demo`` runs it after the programme's people exist. Applicants come from some forty
 organisations of every type across France, most available on two or three of the call's three slots,
 a few on one only; some write "pas avec", some ask to be with a colleague (a few pairs both ask), a
 few ask not to be with anyone of their own organisation.
@@ -16,8 +16,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from cercles.circles.demo import DEMO_LOGINS, FIRST_NAMES, LAST_NAMES
-from cercles.circles.models import Circle, CircleKind
+from cercles.circles.demo import FIRST_NAMES, LAST_NAMES
+from cercles.circles.hooks import DemoProgramme, on_demo_loaded
+from cercles.circles.models import CircleKind
 from cercles.core.checks import DEMO_EMAIL_DOMAIN
 from cercles.core.text import normalize_for_search
 from cercles.formation.models import Application, ApplicationStatus, CallSlot
@@ -56,13 +57,12 @@ KINDS = [
 ]
 
 
-def demo_call_load(circles: list[Circle], *, applicants: int = DEMO_APPLICANTS, seed: int = 11) -> None:
+def demo_call_load(people: dict[str, User], *, applicants: int = DEMO_APPLICANTS, seed: int = 11) -> None:
     """Open the demo call and fill it with ``applicants`` applications (bulk: the demo loads in seconds)."""
-    coordinator = User.objects.get(email=DEMO_LOGINS[0][0])
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     now = timezone.now()
     call = call_create(
-        created_by=coordinator,
+        created_by=people["coordinator"],
         kind_id=CircleKind.objects.get(slug="codeveloppement").pk,
         fields=CallFields(
             title="Cercles de codéveloppement, session de printemps",
@@ -153,3 +153,8 @@ def demo_call_load(circles: list[Circle], *, applicants: int = DEMO_APPLICANTS, 
         chosen = slots if choice < 0.35 else rng.sample(slots, 2) if choice < 0.85 else rng.sample(slots, 1)
         links += [through(application_id=application.pk, callslot_id=slot.pk) for slot in chosen]
     through.objects.bulk_create(links)
+
+
+@on_demo_loaded
+def open_demo_call(programme: DemoProgramme) -> None:
+    demo_call_load(programme.accounts)
