@@ -8,10 +8,16 @@ coincidence.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
 
 from cercles.circles.models import Circle, FacilitatorInvitation, Membership, MembershipRole, MembershipStatus
 from cercles.circles.services import facilitator_invite, invitation_token
+from cercles.meetings.models import Attendance, AttendanceStatus, Meeting, Poll, Slot, SlotAnswer
+from cercles.meetings.services import calendar_feed_renew
 from cercles.people.models import User
 from tests.factories import make_circle, make_user, seat
 
@@ -25,6 +31,11 @@ class World:
     application: Membership
     invitation: FacilitatorInvitation
     invitation_token: str
+    meeting: Meeting
+    past_meeting: Meeting
+    poll: Poll
+    feed_token: str
+    formation: Any = None  # cercles.formation.tests.world.FormationWorld
 
 
 def _named(name: str, last_name: str, **options: object) -> User:
@@ -65,6 +76,31 @@ def build_world() -> World:
         "application_message": "fenouillard",
     }
     invitation = facilitator_invite(circle_id=circle.pk, invited_by=alice, email="invitee@exemple.fr")
+    # A meeting in two days (its join address says when it opens), one held yesterday with Bob present,
+    # a poll Bob answered, and Bob's private calendar feed.
+    now = timezone.now()
+    meeting = Meeting.objects.create(
+        circle=circle,
+        starts_at=now + datetime.timedelta(days=2),
+        ends_at=now + datetime.timedelta(days=2, hours=2),
+        meeting_format="en_ligne",
+        room_name="cercles-matrice-salon",
+    )
+    past_meeting = Meeting.objects.create(
+        circle=circle,
+        starts_at=now - datetime.timedelta(days=1),
+        ends_at=now - datetime.timedelta(days=1) + datetime.timedelta(hours=2),
+        meeting_format="en_ligne",
+        room_name="cercles-matrice-passe",
+    )
+    Attendance.objects.create(meeting=past_meeting, user=bob, status=AttendanceStatus.PRESENT, recorded_by=alice)
+    poll = Poll.objects.create(circle=circle, created_by=alice, duration_minutes=120)
+    slot = Slot.objects.create(poll=poll, starts_at=now + datetime.timedelta(days=10))
+    SlotAnswer.objects.create(slot=slot, user=bob, answer="oui")
+    feed_token = calendar_feed_renew(user=bob).feed_token or ""
+    from cercles.formation.tests.world import build_formation_world
+
+    formation = build_formation_world(coordinator=users["coordinator"], applicant=pat)  # type: ignore[arg-type]
     return World(
         circle=circle,
         users=users,
@@ -73,4 +109,9 @@ def build_world() -> World:
         application=application,
         invitation=invitation,
         invitation_token=invitation_token(invitation),
+        meeting=meeting,
+        past_meeting=past_meeting,
+        poll=poll,
+        feed_token=feed_token,
+        formation=formation,
     )

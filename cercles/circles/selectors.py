@@ -27,6 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cercles.circles.hooks import annotate_circle_list, circle_page_templates
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -90,7 +91,7 @@ def _facilitators_prefetch() -> Prefetch:  # type: ignore[type-arg]
 
 
 def _public_circles(*, today: datetime.date | None = None) -> QuerySet[Circle]:
-    return (
+    return annotate_circle_list(
         with_status(Circle.objects.all(), today=today)
         .select_related("kind", "departement__region")
         .prefetch_related(_facilitators_prefetch())
@@ -172,6 +173,8 @@ class CircleView:
     pending_applications: list[Membership]
     waiting_list: list[Membership]
     can_ask_to_join: bool
+    # Sections that apps above circles add to the page (cercles.circles.hooks.on_circle_page).
+    extra_templates: list[str] = field(default_factory=list)
 
 
 def circle_get(*, circle_id: int) -> Circle:
@@ -223,6 +226,7 @@ def circle_get_for_user(*, circle_id: int, user: User | None) -> CircleView:
         pending_applications=pending,
         waiting_list=waiting,
         can_ask_to_join=refusal is None,
+        extra_templates=circle_page_templates(),
     )
 
 

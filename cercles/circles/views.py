@@ -24,6 +24,7 @@ from cercles.circles.forms import (
     InvitationAnswerForm,
     JoinForm,
 )
+from cercles.circles.hooks import my_circles_templates
 from cercles.circles.models import Circle, CircleStatus, FacilitatorInvitation, MembershipStatus
 from cercles.circles.rules import join_refusal
 from cercles.people.selectors import profile_for_user
@@ -223,6 +224,7 @@ def decide(request: HttpRequest, circle_id: int, membership_id: int) -> HttpResp
 def my_circles(request: HttpRequest) -> HttpResponse:
     context = {
         "mine": selectors.my_circles(user=request.user),  # type: ignore[arg-type]
+        "extra_templates": my_circles_templates(),
         "profile": profile_for_user(user=request.user),  # type: ignore[arg-type]
     }
     return render(request, "circles/my_circles.html", context)

@@ -1,0 +1,174 @@
+"""Meetings benchmark: SQL queries and server time of the meetings pages and feed as the programme grows.
+
+    .venv/bin/python bench/meetings.py [--sizes 10 100 1000] [--repeat 20]
+
+Builds a throw-away SQLite database (or uses DATABASE_URL's server, in a test database), fills it
+with N circles of 6 members each and 8 meetings per circle (a third of them with attendance), and
+prints, per page, the number of SQL queries and the median and 90th-percentile time of a request
+through Django's test client. It also times planning a cycle of 52 weekly meetings (the most a cycle
+may have) through the service, e-mails queued in the outbox included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+os.environ.setdefault("CERCLES_DATA_DIR", tempfile.mkdtemp(prefix="cercles-bench-"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, setup_databases, setup_test_environment, teardown_databases
+
+    setup_test_environment()
+    old_config = setup_databases(verbosity=0, interactive=False)
+    try:
+        print(f"database: {connection.vendor}; {args.repeat} requests per page and size")
+        print(f"{'circles':>8} {'page':<26} {'queries':>7} {'median ms':>10} {'p90 ms':>8}")
+        for size in args.sizes:
+            world = _populate(size)
+            for label, url, user in [
+                ("mes prochaines séances", "/mes-seances/", world["member"]),
+                ("séances d'un cercle", f"/cercles/{world['circle']}/seances/", world["member"]),
+                ("calendrier du programme", f"/programme/seances/?mois={world['month']}", world["coordinator"]),
+                ("flux privé (.ics)", f"/agenda/{world['token']}.ics", None),
+                ("catalogue (prochaine séance)", "/cercles/", None),
+            ]:
+                client = _client(user)
+                with CaptureQueriesContext(connection) as queries:
+                    response = client.get(url)
+                query_count = len(queries)
+                assert response.status_code == 200, (url, response.status_code)
+                timings = []
+                for _ in range(args.repeat):
+                    start = time.perf_counter()
+                    client.get(url)
+                    timings.append((time.perf_counter() - start) * 1000)
+                p90 = statistics.quantiles(timings, n=10)[-1] if len(timings) > 1 else timings[0]
+                print(f"{size:>8} {label:<26} {query_count:>7} {statistics.median(timings):>10.1f} {p90:>8.1f}")
+        _time_planning()
+    finally:
+        teardown_databases(old_config, verbosity=0)
+
+
+def _client(user):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _populate(size: int):  # type: ignore[no-untyped-def]
+    """Replace the programme with ``size`` circles of 6 participants, one facilitator and 8 meetings each."""
+    import datetime
+    import secrets
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from cercles.circles.models import Circle, CircleKind, MeetingFormat, Membership
+    from cercles.meetings.models import Attendance, Meeting
+    from cercles.meetings.services import calendar_feed_renew
+    from cercles.people.models import User
+
+    Meeting.objects.all().delete()
+    Membership.objects.all().delete()
+    Circle.objects.all().delete()
+    User.objects.all().delete()
+    people = User.objects.bulk_create(User(email=f"p{i}@bench.fr", first_name=f"P{i}") for i in range(60))
+    coordinator = User.objects.create(email="coordination@bench.fr", is_staff=True)
+    coordinator.groups.add(Group.objects.get(name="Coordination"))
+    kinds = list(CircleKind.objects.all())
+    today = timezone.localdate()
+    circles = Circle.objects.bulk_create(
+        Circle(
+            kind=kinds[i % len(kinds)],
+            title=f"Cercle {i}",
+            description="Un cercle de mesure.",
+            meeting_format=MeetingFormat.ONLINE,
+            start_date=today,
+            end_date=today + datetime.timedelta(days=60),
+            join_deadline=today,
+            rhythm="hebdomadaire",
+            meeting_duration_minutes=90,
+            capacity=8,
+            search_text=f"cercle {i} un cercle de mesure",
+        )
+        for i in range(size)
+    )
+    rows = []
+    for index, circle in enumerate(circles):
+        rows.append(Membership(circle=circle, user=people[index % 60], role="animation", status="actif"))
+        for offset in range(1, 7):
+            rows.append(Membership(circle=circle, user=people[(index + offset) % 60], status="actif"))
+    Membership.objects.bulk_create(rows)
+    start = timezone.now().replace(microsecond=0) - datetime.timedelta(days=14)
+    meetings = Meeting.objects.bulk_create(
+        Meeting(
+            circle=circle,
+            starts_at=start + datetime.timedelta(weeks=week, hours=index % 10),
+            ends_at=start + datetime.timedelta(weeks=week, hours=index % 10 + 2),
+            meeting_format=MeetingFormat.ONLINE,
+            room_name=f"cercles-{secrets.token_urlsafe(24)}",
+        )
+        for index, circle in enumerate(circles)
+        for week in range(8)
+    )
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, user=people[(index // 8 + 1) % 60], status="present")
+        for index, meeting in enumerate(meetings)
+        if index % 3 == 0
+    )
+    member = people[1]
+    token = calendar_feed_renew(user=member).feed_token
+    month = timezone.localtime(start + datetime.timedelta(weeks=3)).strftime("%Y-%m")
+    return {"circle": circles[0].pk, "member": member, "coordinator": coordinator, "token": token, "month": month}
+
+
+def _time_planning() -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from cercles.circles.models import Circle, Membership
+    from cercles.meetings.planning import CycleShape, Rhythm
+    from cercles.meetings.services import CyclePlan, cycle_plan
+
+    circle = Circle.objects.order_by("pk").first()
+    facilitator = Membership.objects.get(circle=circle, role="animation").user
+    timings = []
+    for _ in range(5):
+        first = timezone.localdate() + datetime.timedelta(days=7)
+        plan = CyclePlan(
+            shape=CycleShape(Rhythm.WEEKLY, first, 52),
+            start_time=datetime.time(18, 0),
+            duration_minutes=120,
+            meeting_format="en_ligne",
+        )
+        start = time.perf_counter()
+        cycle_plan(circle_id=circle.pk, planned_by=facilitator, plan=plan)  # type: ignore[union-attr]
+        timings.append((time.perf_counter() - start) * 1000)
+    print(f"planning 52 weekly meetings (7 people told, one e-mail each): median {statistics.median(timings):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
