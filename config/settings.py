@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cercles.circles",
     "cercles.notifications",
     "cercles.meetings",
+    "cercles.reminders",
 ]
 SITE_ID = 1
 
