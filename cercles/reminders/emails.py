@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from cercles.circles.models import Membership, MembershipRole, MembershipStatus
-from cercles.meetings.emails import absolute, invitation_attachment
+from cercles.meetings.calendar import calendar_bytes
+from cercles.meetings.emails import absolute, event_data
 from cercles.meetings.models import Meeting, Rsvp, RsvpAnswer
 from cercles.notifications.models import Message
-from cercles.notifications.registry import Rendered, message_kind, preloaded, preloaded_set, render_templates
+from cercles.notifications.registry import (
+    Attachment,
+    Rendered,
+    message_kind,
+    preloaded,
+    preloaded_set,
+    render_templates,
+)
 from cercles.people.models import User
 from cercles.reminders.models import ReminderOptOut, ReminderSettings
 from cercles.reminders.services import CIRCLE_MESSAGE, REMINDER, rsvp_token, unsubscribe_token
@@ -31,6 +39,14 @@ class ReminderFacts:
     answer: str
     opted_out: bool
     settings: ReminderSettings | None
+    ics: bytes = b""
+
+
+def _calendar_entry(meeting: Meeting) -> bytes:
+    """The meeting for the person's calendar: same UID and SEQUENCE as its invitations, so that it updates
+    the entry in place. Without METHOD nor ATTENDEE, hence the same for every member: built once per batch
+    (building an iCalendar object is most of a reminder's rendering time)."""
+    return calendar_bytes([event_data(meeting)])
 
 
 def preload_reminders(messages: Sequence[Message]) -> None:
@@ -52,6 +68,7 @@ def preload_reminders(messages: Sequence[Message]) -> None:
     }
     opted_out = set(ReminderOptOut.objects.filter(user_id__in=user_ids).values_list("user_id", "circle_id"))
     settings = {item.circle_id: item for item in ReminderSettings.objects.filter(circle_id__in=circle_ids)}
+    entries = {meeting.pk: _calendar_entry(meeting) for meeting in meetings.values() if meeting.cancelled_at is None}
     for message in messages:
         meeting = meetings.get(int(message.about.get("meeting", 0)))
         user_id = message.recipient_id
@@ -65,6 +82,7 @@ def preload_reminders(messages: Sequence[Message]) -> None:
                 answer=answers.get((meeting.pk, user_id), "") if meeting else "",
                 opted_out=(user_id, None) in opted_out or (user_id, circle_id) in opted_out,
                 settings=settings.get(circle_id) if circle_id else None,
+                ics=entries.get(meeting.pk, b"") if meeting else b"",
             ),
         )
 
@@ -125,7 +143,7 @@ def render_reminder(message: Message) -> Rendered | None:
         subject=rendered.subject,
         body=rendered.body,
         headers=headers,
-        attachments=(invitation_attachment(meeting, attendee=message.address),),
+        attachments=(Attachment(f"seance-{meeting.pk}.ics", facts.ics, "text/calendar; charset=utf-8"),),
     )
 
 

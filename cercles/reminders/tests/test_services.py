@@ -243,3 +243,23 @@ def test_a_facilitator_writes_to_each_member_apart(circle: Circle, alice: User, 
         circle_message_send(circle_id=circle.pk, author=alice, subject=" ", body="x")
     with pytest.raises(PolicyDenied):
         circle_message_send(circle_id=circle.pk, author=bob, subject="Bonjour", body="x")
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("members", [3, 12])
+def test_rendering_a_batch_of_reminders_takes_the_same_queries_whatever_its_size(
+    circle: Circle, alice: User, members: int, django_assert_num_queries
+) -> None:
+    from cercles.notifications.registry import preload_batch, renderer_for
+    from tests.factories import make_user, seat
+
+    for _ in range(members):
+        seat(circle, make_user())
+    add(circle, alice, D(2026, 3, 10))
+    add(circle, alice, D(2026, 3, 17))
+    batch = pending()
+    assert len(batch) == (members + 2) * 2 * 2
+    with django_assert_num_queries(6):  # meetings, people, answers, memberships, opt-outs, settings
+        preload_batch(batch)
+        rendered = [renderer_for(REMINDER)(message) for message in batch]
+    assert all(item is not None for item in rendered)
