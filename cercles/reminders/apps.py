@@ -9,7 +9,7 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         from cercles.circles.hooks import on_circle_page, on_membership_changed
         from cercles.meetings.hooks import on_meetings_changed
-        from cercles.reminders import emails  # noqa: F401  (message kinds)
+        from cercles.reminders import emails, personal_data  # noqa: F401  (message kinds, personal data)
         from cercles.reminders.services import reminders_for_meetings, reminders_for_membership
 
         on_meetings_changed(reminders_for_meetings)
