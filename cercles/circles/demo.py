@@ -37,6 +37,7 @@ from cercles.circles.models import (
 from cercles.circles.services import circle_create
 from cercles.core.checks import DEMO_EMAIL_DOMAIN
 from cercles.core.text import normalize_for_search
+from cercles.notifications.models import Message
 from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
 from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
@@ -159,6 +160,7 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
     ``DEMO_TOTP_KEY`` (coordination pages need a second factor); the caller shows and stores them.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
+    last_message_before = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     departements = {d.code: d for d in Departement.objects.all()}
     families = list(JobFamily.objects.order_by("code"))
     organisations = [
@@ -247,6 +249,10 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
     # Apps above circles extend the demo: meetings plans cycles, formation opens a call.
     accounts = {"coordinator": coordinator, "facilitator": facilitator, "member": member}
     run_demo_loaded(DemoProgramme(circles=list(circles.values()), accounts=accounts))
+    # Building the demo goes through the services, which queue notices (a cycle planned, an application
+    # received…) to its made-up people: nobody is there to read them, and on a first `make run` they
+    # would flood the console. The programme starts with an empty outbox, as a new one would.
+    Message.objects.filter(pk__gt=last_message_before).delete()
     return passwords
 
 

@@ -91,16 +91,21 @@ _SLOT_LINE = re.compile(
 )
 
 
+FRENCH_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
 def parse_slots(text: str) -> list[tuple[int, datetime.time, datetime.time]]:
     """Read "mardi 9h–12h" lines into (weekday, start, end); raise CallEditError naming a bad line."""
-    days = [str(day) for day in WEEKDAYS]
+    # The day's name in the page's language, or in French whatever the language (case ignored).
+    languages = [FRENCH_WEEKDAYS, tuple(str(day).lower() for day in WEEKDAYS)]
     parsed = []
     for line in (raw.strip() for raw in text.splitlines()):
         if not line:
             continue
         match = _SLOT_LINE.match(line.lower())
         try:
-            if match is None or match["day"] not in days:
+            weekday = next((names.index(match["day"]) for names in languages if match and match["day"] in names), None)
+            if match is None or weekday is None:
                 raise ValueError(line)
             start = datetime.time(int(match["h1"]), int(match["m1"] or 0))
             end = datetime.time(int(match["h2"]), int(match["m2"] or 0))
@@ -108,7 +113,7 @@ def parse_slots(text: str) -> list[tuple[int, datetime.time, datetime.time]]:
                 raise ValueError(line)
         except ValueError:
             raise CallEditError(str(SLOT_UNREADABLE).format(line=line), field="slots") from None
-        slot = (days.index(match["day"]), start, end)
+        slot = (weekday, start, end)
         if slot not in parsed:
             parsed.append(slot)
     if not parsed:

@@ -70,6 +70,16 @@ def test_the_demo_shows_a_living_programme() -> None:
     assert User.objects.get(email=facilitator).check_password(demo_logins_read()[facilitator])
 
 
+def test_loading_the_demo_emails_none_of_its_made_up_people(mailoutbox) -> None:
+    from cercles.meetings.models import Meeting
+    from cercles.notifications.models import Message
+
+    call_command("load_demo", "--quiet", stdout=StringIO())
+    assert Meeting.objects.exists()  # cycles were planned through the services, which queue notices
+    assert not Message.objects.exists()
+    assert mailoutbox == []
+
+
 def test_it_makes_the_demo_coordinator_a_coordinator_and_nobody_a_superuser() -> None:
     call_command("load_demo", "--quiet", stdout=StringIO())
     coordinator = User.objects.get(email=DEMO_LOGINS[0][0])

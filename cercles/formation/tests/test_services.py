@@ -57,6 +57,13 @@ class TestCalls:
             (3, "14:30:00", "17:00:00"),
         ]
 
+    def test_it_reads_slots_typed_in_english_on_english_pages_and_in_french_always(self) -> None:
+        from django.utils import translation
+
+        with translation.override("en"):
+            slots = services.parse_slots("Tuesday 9h–12h\nthursday 14h-17h\nvendredi 9h-10h")
+        assert [d for d, _, _ in slots] == [1, 3, 4]
+
     def test_it_names_the_unreadable_slot(self) -> None:
         with pytest.raises(CallEditError) as error:
             services.parse_slots("mardi 9h–12h\nun jour peut-être")
