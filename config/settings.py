@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cercles.meetings",
     "cercles.formation",
     "cercles.methods",
+    "cercles.reminders",
 ]
 SITE_ID = 1
 

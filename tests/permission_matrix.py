@@ -104,6 +104,18 @@ def _reverse(name: str, *args: Any) -> str:
     return reverse(name, args=args)
 
 
+def _rsvp_path(w: Any) -> str:
+    from cercles.reminders.services import rsvp_token
+
+    return _reverse("reminders:rsvp", rsvp_token(meeting_id=w.meeting.pk, user_id=w.users["member"].pk, answer="oui"))
+
+
+def _unsubscribe_path(w: Any) -> str:
+    from cercles.reminders.services import unsubscribe_token
+
+    return _reverse("reminders:unsubscribe", unsubscribe_token(user_id=w.users["member"].pk, circle_id=w.circle.pk))
+
+
 def _month(moment: Any) -> str:
     from django.utils import timezone
 
@@ -353,6 +365,36 @@ ROWS: list[Row] = [
         signed_in(DENIED, coordinator=OK),
         secrets={"member_name": frozenset({"coordinator"}), "application_message": frozenset()},
         what="Calendrier du programme : comptes et présences nominatives (coordination)",
+    ),
+    Row(
+        "reminders:rsvp",
+        lambda w: _rsvp_path(w),
+        # The signed link is the key (no session in a mail program); the GET only shows one button.
+        everyone(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Répondre depuis l'e-mail de rappel (lien signé ; le bouton enregistre en POST)",
+    ),
+    Row(
+        "reminders:unsubscribe",
+        lambda w: _unsubscribe_path(w),
+        everyone(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Ne plus recevoir de rappels depuis l'e-mail (lien signé ; POST, un clic RFC 8058)",
+    ),
+    Row(
+        "reminders:settings",
+        lambda w: _reverse("reminders:settings", w.circle.pk),
+        # The facilitators' word to their members: coordinators administer, they do not speak in a circle.
+        signed_in(DENIED, facilitator=OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Régler les rappels d'un cercle et le mot du prochain rappel (animation)",
+    ),
+    Row(
+        "reminders:write",
+        lambda w: _reverse("reminders:write", w.circle.pk),
+        signed_in(DENIED, facilitator=OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Écrire aux membres du cercle (animation ; adresses jamais montrées)",
     ),
     Row(
         "methods:list",

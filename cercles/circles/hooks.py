@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from cercles.circles.models import Circle
+    from cercles.circles.models import Circle, Membership
     from cercles.people.models import User
 
 ClosingEvent = Literal["cancelled", "archived"]
@@ -100,3 +100,23 @@ def on_demo_loaded(callback: DemoCallback) -> DemoCallback:
 def run_demo_loaded(programme: DemoProgramme) -> None:
     for callback in list(_demo_callbacks):
         callback(programme)
+
+
+MembershipCallback = Callable[[str, "Membership"], None]
+_membership_callbacks: list[MembershipCallback] = []
+
+
+def on_membership_changed(callback: MembershipCallback) -> MembershipCallback:
+    """Register ``callback(event, membership)``, run inside the transaction of every membership change.
+
+    ``event`` is the notice's name (``joined``, ``left``, ``promoted``, ``approved``, ``facilitator_added``…);
+    the membership is saved with its new status. What the callback writes commits with the change.
+    """
+    if callback not in _membership_callbacks:
+        _membership_callbacks.append(callback)
+    return callback
+
+
+def run_membership_changed(event: str, membership: Membership) -> None:
+    for callback in list(_membership_callbacks):
+        callback(event, membership)

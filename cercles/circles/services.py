@@ -45,7 +45,7 @@ from cercles.circles.exceptions import (
     InvitationError,
     MembershipError,
 )
-from cercles.circles.hooks import run_circle_closed
+from cercles.circles.hooks import run_circle_closed, run_membership_changed
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -72,6 +72,7 @@ def _notify(event: str, membership: Membership) -> None:
     # One message per person, so that nobody sees the others' addresses; rendered when sent.
     for kind, recipient in membership_event_recipients(event=event, membership=membership):
         message_enqueue(kind=kind, recipient=recipient, about={"membership": membership.pk})
+    run_membership_changed(event, membership)
 
 
 def _lock_circle(circle_id: int) -> Circle:

@@ -25,6 +25,7 @@ from cercles.circles.services import circle_dates_follow
 from cercles.core.policy import require
 from cercles.meetings import exceptions as errors
 from cercles.meetings.exceptions import MeetingEditConflict, MeetingError
+from cercles.meetings.hooks import run_meetings_changed
 from cercles.meetings.models import (
     Attendance,
     AttendanceStatus,
@@ -374,6 +375,7 @@ def _notify_change(circle: Circle, meetings: list[Meeting], change: str) -> None
     payload = {"change": change, "meetings": ",".join(str(meeting.pk) for meeting in meetings)}
     for user in recipients:
         message_enqueue(kind=MEETINGS_CHANGED, recipient=user, about={"circle": circle.pk}, payload=payload)
+    run_meetings_changed(circle, meetings)
 
 
 @transaction.atomic

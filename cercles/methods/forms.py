@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cercles.methods.protocol import MAX_MINUTES, MAX_REPEAT, Method, Protocol, SpeakingMode
-from cercles.methods.services import PhaseInput, StepChoice
+from cercles.methods.protocol import MAX_MINUTES, MAX_REPEAT, ArtefactSlot, Method, Protocol, SpeakingMode, Visibility
+from cercles.methods.services import PhaseInput, SlotInput, StepChoice
 
 MODE_LABELS = {
     SpeakingMode.SINGLE: _("Une seule voix"),
@@ -16,6 +16,12 @@ MODE_LABELS = {
     SpeakingMode.FREE: _("Parole libre (main levée)"),
     SpeakingMode.SILENCE: _("Silence"),
     SpeakingMode.SUBGROUPS: _("En sous-groupes"),
+}
+VISIBILITY_LABELS = {
+    Visibility.AUTHOR: _("l'auteur·rice seul·e"),
+    Visibility.AUTHOR_AND_FACILITATORS: _("l'auteur·rice et l'animation"),
+    Visibility.CIRCLE: _("les membres du cercle"),
+    Visibility.PUBLISHABLE: _("le cercle ; publiable ensuite avec l'accord de l'auteur·rice"),
 }
 COUNT_CHOICES = [(0, _("Sautée")), (1, _("Une fois")), (2, _("Deux fois")), (3, _("Trois fois"))][: MAX_REPEAT + 1]
 
@@ -51,11 +57,31 @@ class PhaseForm(forms.Form):
         label=_("L'étape se termine seule à la fin de son temps (lecture, écriture en silence)"), required=False
     )
 
-    def __init__(self, *args: Any, roles: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        roles: list[tuple[str, str]] | None = None,
+        slots: tuple[ArtefactSlot, ...] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         speakers = self.fields["speakers"]
         assert isinstance(speakers, forms.MultipleChoiceField)
         speakers.choices = roles or []
+        # The phase's artefact slots: their name and who reads them (the confidentiality of what is
+        # written), edited in place; slots are added or removed in the method's document only.
+        self.slots = slots
+        for slot in slots:
+            self.fields[f"slot_{slot.key}_name"] = forms.CharField(
+                label=_("Écrit « %(name)s » : nom") % {"name": slot.name}, max_length=120
+            )
+            self.fields[f"slot_{slot.key}_visibility"] = forms.ChoiceField(
+                label=_("Écrit « %(name)s » : qui le lit") % {"name": slot.name},
+                choices=list(VISIBILITY_LABELS.items()),
+            )
+
+    def slot_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"slot_{slot.key}_name"], self[f"slot_{slot.key}_visibility"]) for slot in self.slots]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,16 +106,34 @@ class PhaseForm(forms.Form):
             speakers=tuple(data["speakers"]),
             prompts=tuple(line.strip() for line in data["prompts"].splitlines() if line.strip()),
             advances_by_itself=data["advances_by_itself"],
+            slots=tuple(
+                SlotInput(
+                    key=slot.key,
+                    name=data[f"slot_{slot.key}_name"],
+                    visibility=data[f"slot_{slot.key}_visibility"],
+                )
+                for slot in self.slots
+            ),
         )
 
 
 class BasePhaseFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
-    def __init__(self, *args: Any, roles: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        roles: list[tuple[str, str]] | None = None,
+        protocol: Protocol | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.roles = roles or []
+        self.phase_slots = [phase.slots for phase in protocol.phases] if protocol else []
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
-        return {**super().get_form_kwargs(index), "roles": self.roles}
+        # A form keeps its position in the page whatever the order asked, so that the phase at
+        # ``index`` is the one whose slots it shows (the extra form, a new phase, has none).
+        slots = self.phase_slots[index] if index is not None and index < len(self.phase_slots) else ()
+        return {**super().get_form_kwargs(index), "roles": self.roles, "slots": slots}
 
     def kept_forms(self) -> list[PhaseForm]:
         """The phases to save, in the order asked (deleted ones left out)."""
@@ -120,6 +164,8 @@ def phase_initial(protocol: Protocol) -> list[dict[str, Any]]:
             "prompts": "\n".join(phase.prompts),
             "advances_by_itself": phase.advances_by_itself,
             "ORDER": index + 1,
+            **{f"slot_{slot.key}_name": slot.name for slot in phase.slots},
+            **{f"slot_{slot.key}_visibility": slot.visibility.value for slot in phase.slots},
         }
         for index, phase in enumerate(protocol.phases)
     ]

@@ -32,6 +32,15 @@ from cercles.people.models import User
 
 
 @dataclass(frozen=True)
+class SlotInput:
+    """A change to an existing artefact slot of a phase: its name and who reads it."""
+
+    key: str
+    name: str
+    visibility: str
+
+
+@dataclass(frozen=True)
 class PhaseInput:
     """One phase as the coordinators' form gives it; ``key`` is empty for a phase added on the page."""
 
@@ -45,6 +54,7 @@ class PhaseInput:
     speakers: tuple[str, ...] = ()
     prompts: tuple[str, ...] = ()
     advances_by_itself: bool = False
+    slots: tuple[SlotInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,8 @@ def kind_method_update(
 ) -> KindMethod:
     """Replace one variant's name, description and phases in a kind's method (coordinators only).
 
-    Phases keep their artefact slots by key; a phase added on the page gets a key made from its name.
+    Phases keep their artefact slots by key (their name and visibility may change; slots are not
+    added or removed here); a phase added on the page gets a key made from its name.
     Raises PolicyDenied, MethodNotDescribed, MethodEditConflict (older version), MethodInvalid (the
     document refused, every fault named in French).
     """
@@ -123,7 +134,7 @@ def kind_method_update(
                 "mode": phase.mode,
                 "speakers": list(phase.speakers),
                 "prompts": [prompt for prompt in phase.prompts if prompt.strip()],
-                "slots": previous.get(key, {}).get("slots", []),
+                "slots": _slots(previous.get(key, {}).get("slots", []), phase.slots),
                 "advances_by_itself": phase.advances_by_itself,
             }
         )
@@ -187,3 +198,12 @@ def circle_method_adapt(
 def _phase_name(protocol: Any, key: str) -> str:
     phase = protocol.phase(key)
     return phase.name if phase is not None else key
+
+
+def _slots(stored: list[dict[str, Any]], changes: tuple[SlotInput, ...]) -> list[dict[str, Any]]:
+    by_key = {change.key: change for change in changes}
+    slots = []
+    for slot in stored:
+        change = by_key.get(slot.get("key", ""))
+        slots.append({**slot, "name": change.name, "visibility": change.visibility} if change else slot)
+    return slots

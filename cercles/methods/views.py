@@ -42,7 +42,7 @@ def method_edit(request: HttpRequest, slug: str, protocol_key: str) -> HttpRespo
     roles = role_choices(view.method)
     initial = {"version": view.version, "name": protocol.name, "when": protocol.when}
     form = ProtocolForm(request.POST or None, initial=initial)
-    phases = PhaseFormSet(request.POST or None, initial=phase_initial(protocol), roles=roles)
+    phases = PhaseFormSet(request.POST or None, initial=phase_initial(protocol), roles=roles, protocol=protocol)
     if request.method == "POST" and form.is_valid() and phases.is_valid():
         kept = phases.kept_forms()
         changes = services.ProtocolChanges(

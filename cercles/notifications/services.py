@@ -96,6 +96,44 @@ def message_enqueue(
     return message
 
 
+@dataclass(frozen=True)
+class Queued:
+    """One message of ``message_enqueue_many``: the same fields as ``message_enqueue``'s."""
+
+    recipient: User
+    about: Mapping[str, int]
+    due_at: datetime.datetime
+    expires_at: datetime.datetime | None = None
+
+
+@transaction.atomic
+def message_enqueue_many(*, kind: str, messages: Sequence[Queued]) -> int:
+    """Queue many messages of one ``kind`` (bulk lane) in one INSERT, in the caller's transaction.
+
+    For computed mail (a cycle's reminders: meetings × members × offsets) where one row per call would
+    cost a query each. Recipients without an address are skipped. Returns how many rows were written.
+    """
+    renderer_for(kind)
+    rows = [
+        Message(
+            message_id=_new_message_id(),
+            kind=kind,
+            recipient_id=item.recipient.pk,
+            address=(getattr(item.recipient, "email", "") or "").strip(),
+            about=dict(item.about),
+            lane=Lane.BULK,
+            due_at=item.due_at,
+            expires_at=item.expires_at,
+        )
+        for item in messages
+        if (getattr(item.recipient, "email", "") or "").strip()
+    ]
+    Message.objects.bulk_create(rows, batch_size=500)
+    if rows:
+        transaction.on_commit(partial(_wake_sweeper, urgent=False))
+    return len(rows)
+
+
 def _new_message_id() -> str:
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "cercles.localhost"
     return f"<{uuid.uuid4().hex}@{domain}>"

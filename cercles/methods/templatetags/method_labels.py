@@ -5,17 +5,10 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from cercles.methods.forms import MODE_LABELS
+from cercles.methods.forms import MODE_LABELS, VISIBILITY_LABELS
 from cercles.methods.protocol import Method, SpeakingMode, Visibility
 
 register = template.Library()
-
-VISIBILITY_LABELS = {
-    Visibility.AUTHOR: _("vous seul·e"),
-    Visibility.AUTHOR_AND_FACILITATORS: _("vous et l'animation"),
-    Visibility.CIRCLE: _("les membres du cercle"),
-    Visibility.PUBLISHABLE: _("le cercle ; publiable ensuite avec l'accord de l'auteur·rice"),
-}
 
 
 @register.filter

@@ -78,7 +78,7 @@ def test_a_method_page_explains_phases_roles_durations_and_who_reads_what(client
         "Consultant·e",
         "Première séance",
         "Deux client·es",
-        "vous et l'animation",
+        "l'auteur·rice et l'animation",
     ):
         assert expected in body
     assert "Modifier la variante" not in body
@@ -243,3 +243,33 @@ def test_a_fault_without_a_field_on_the_page_is_shown_on_top(claire: User) -> No
     data["form-1-key"] = data["form-0-key"]
     body = text(client_for(claire).post(edit_url(), data))
     assert "l'identifiant « retour » est utilisé deux fois." in body
+
+
+def test_a_coordinator_renames_a_written_slot_and_changes_who_reads_it(claire: User) -> None:
+    data = protocol_post_data(CODEV, SEANCE, version=0)  # type: ignore[arg-type]
+    synthese = [phase.key for phase in SEANCE.phases].index("synthese")  # type: ignore[union-attr]
+    assert data[f"form-{synthese}-slot_plan_visibility"] == "auteur_animation"
+    data[f"form-{synthese}-slot_plan_name"] = "Mes engagements"
+    data[f"form-{synthese}-slot_plan_visibility"] = "cercle"
+    data[f"form-{synthese}-ORDER"] = 0  # moved first: the slot follows its phase, not the position
+    assert client_for(claire).post(edit_url(), data).status_code == 302
+    seance = parse_method(KindMethod.objects.get().document).protocol("seance")
+    assert seance is not None
+    plan = seance.phases[0].slots[0]
+    assert (seance.phases[0].key, plan.key, plan.name, plan.visibility) == (
+        "synthese",
+        "plan",
+        "Mes engagements",
+        "cercle",
+    )
+    assert seance.phases[1].key == "retour"
+
+
+def test_an_unknown_visibility_is_refused_next_to_its_field(claire: User) -> None:
+    data = protocol_post_data(CODEV, SEANCE, version=0)  # type: ignore[arg-type]
+    synthese = [phase.key for phase in SEANCE.phases].index("synthese")  # type: ignore[union-attr]
+    data[f"form-{synthese}-slot_plan_visibility"] = "tout_le_monde"
+    response = client_for(claire).post(edit_url(), data)
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in text(response)
+    assert not KindMethod.objects.exists()

@@ -1,0 +1,121 @@
+"""Reminders benchmark: messages per second the sweeper sends from due reminders, rendering included
+(French text, signed RSVP and unsubscribe links, the .ics attachment), and SQL queries per message.
+
+    .venv/bin/python bench/reminders.py [--messages 10000] [--batches 50 100 500]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cercles_bench .venv/bin/python bench/reminders.py
+
+Builds a throw-away database (SQLite file, or DATABASE_URL's server in a test database) with a circle of
+100 members and 50 upcoming meetings, queues N due reminders and times ``outbox_sweep`` until they are
+all sent, with Django's in-memory (locmem) backend and through a real SMTP server in another process
+(aiosmtpd, the tests' sink), for each batch size. Queries per message must not grow with the batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from outbox import _sink_process, _sweep  # sets up the scratch database's environment
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--batches", type=int, nargs="+", default=[50, 100, 500])
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    settings.SCHEDULER_RUN_ON_WAKE = False
+    old_config = setup_databases(verbosity=0, interactive=False)
+    try:
+        pairs = _populate()
+        print(f"database: {connection.vendor}; {args.messages} due reminders, rendered when sent (with .ics)")
+        print(f"{'backend':<8} {'batch':>5} {'sent':>6} {'seconds':>8} {'msg/s':>7} {'queries/msg':>11}")
+        with _sink_process() as (port, counts):
+            for backend in ("locmem", "smtp"):
+                for batch in args.batches:
+                    if backend == "smtp":
+                        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+                        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+                    else:
+                        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+                    _queue(args.messages, pairs)
+                    sent, seconds, queries = _sweep(batch)
+                    assert sent == args.messages, (backend, batch, sent)
+                    rate = sent / seconds
+                    print(f"{backend:<8} {batch:>5} {sent:>6} {seconds:>8.2f} {rate:>7.0f} {queries / sent:>11.2f}")
+        received, connections = counts()
+        print(f"SMTP sink (another process) received {received} messages over {connections} connections")
+    finally:
+        teardown_databases(old_config, verbosity=0)
+
+
+def _populate() -> list[tuple[int, int, str, object]]:
+    """A circle with a facilitator, 100 members and 50 upcoming meetings: (meeting, person, address, start)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from cercles.meetings.models import Meeting
+    from tests.factories import make_circle, make_user, seat
+
+    circle = make_circle(facilitators=(make_user("animatrice"),), capacity=120, title="Codéveloppement des cadres")
+    people = [make_user() for _ in range(100)]
+    for person in people:
+        seat(circle, person)
+    now = timezone.now()
+    meetings = Meeting.objects.bulk_create(
+        [
+            Meeting(
+                circle=circle,
+                starts_at=now + datetime.timedelta(days=30 + week * 7),
+                ends_at=now + datetime.timedelta(days=30 + week * 7, hours=2),
+                meeting_format="hybride",
+                place="Salle Gérard-Philipe",
+                room_name=f"bench-{week}",
+            )
+            for week in range(50)
+        ]
+    )
+    return [(meeting.pk, person.pk, person.email, meeting.starts_at) for meeting in meetings for person in people]
+
+
+def _queue(count: int, pairs: list[tuple[int, int, str, object]]) -> None:
+    from django.core import mail
+    from django.utils import timezone
+
+    from cercles.notifications.models import Message
+    from cercles.reminders.services import REMINDER
+
+    mail.outbox = []
+    Message.objects.all().delete()
+    now = timezone.now()
+    Message.objects.bulk_create(
+        [
+            Message(
+                message_id=f"<bench-{number}-{time.monotonic_ns()}@cercles.localhost>",
+                kind=REMINDER,
+                recipient_id=pairs[number % len(pairs)][1],
+                address=pairs[number % len(pairs)][2],
+                about={"meeting": pairs[number % len(pairs)][0], "before": 60},
+                due_at=now,
+                expires_at=pairs[number % len(pairs)][3],
+            )
+            for number in range(count)
+        ],
+        batch_size=1000,
+    )
+
+
+if __name__ == "__main__":
+    main()

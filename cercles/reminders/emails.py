@@ -1,0 +1,162 @@
+"""How reminders and facilitators' messages are rendered, when they are sent.
+
+A reminder says what is true at send time: it is not sent (the row is marked cancelled) when the meeting
+was cancelled, the person said they will not come, turned reminders off or left the circle. The batch's
+meetings, answers, memberships, settings and opt-outs are loaded once per batch (``preload_reminders``),
+so that the queries per message do not grow with the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from cercles.circles.models import Membership, MembershipRole, MembershipStatus
+from cercles.meetings.calendar import calendar_bytes
+from cercles.meetings.emails import absolute, event_data
+from cercles.meetings.models import Meeting, Rsvp, RsvpAnswer
+from cercles.notifications.models import Message
+from cercles.notifications.registry import (
+    Attachment,
+    Rendered,
+    message_kind,
+    preloaded,
+    preloaded_set,
+    render_templates,
+)
+from cercles.people.models import User
+from cercles.reminders.models import ReminderOptOut, ReminderSettings
+from cercles.reminders.services import CIRCLE_MESSAGE, REMINDER, rsvp_token, unsubscribe_token
+
+
+@dataclass(frozen=True)
+class ReminderFacts:
+    meeting: Meeting | None
+    person: User | None
+    membership: Membership | None
+    answer: str
+    opted_out: bool
+    settings: ReminderSettings | None
+    ics: bytes = b""
+
+
+def _calendar_entry(meeting: Meeting) -> bytes:
+    """The meeting for the person's calendar: same UID and SEQUENCE as its invitations, so that it updates
+    the entry in place. Without METHOD nor ATTENDEE, hence the same for every member: built once per batch
+    (building an iCalendar object is most of a reminder's rendering time)."""
+    return calendar_bytes([event_data(meeting)])
+
+
+def preload_reminders(messages: Sequence[Message]) -> None:
+    """Six queries for the whole batch, whatever its size."""
+    meeting_ids = {int(message.about.get("meeting", 0)) for message in messages}
+    user_ids = {message.recipient_id for message in messages if message.recipient_id}
+    meetings = Meeting.objects.select_related("circle").in_bulk(meeting_ids)
+    circle_ids = {meeting.circle_id for meeting in meetings.values()}
+    people = User.objects.in_bulk(user_ids)
+    answers: dict[tuple[int, int | None], str] = {
+        (rsvp.meeting_id, rsvp.user_id): rsvp.answer
+        for rsvp in Rsvp.objects.filter(meeting_id__in=meeting_ids, user_id__in=user_ids)
+    }
+    memberships: dict[tuple[int | None, int | None], Membership] = {
+        (membership.circle_id, membership.user_id): membership
+        for membership in Membership.objects.filter(
+            circle_id__in=circle_ids, user_id__in=user_ids, status=MembershipStatus.ACTIVE
+        )
+    }
+    opted_out = set(ReminderOptOut.objects.filter(user_id__in=user_ids).values_list("user_id", "circle_id"))
+    settings = {item.circle_id: item for item in ReminderSettings.objects.filter(circle_id__in=circle_ids)}
+    entries = {meeting.pk: _calendar_entry(meeting) for meeting in meetings.values() if meeting.cancelled_at is None}
+    for message in messages:
+        meeting = meetings.get(int(message.about.get("meeting", 0)))
+        user_id = message.recipient_id
+        circle_id = meeting.circle_id if meeting else None
+        preloaded_set(
+            message,
+            ReminderFacts(
+                meeting=meeting,
+                person=people.get(user_id) if user_id else None,
+                membership=memberships.get((circle_id, user_id)),
+                answer=answers.get((meeting.pk, user_id), "") if meeting else "",
+                opted_out=(user_id, None) in opted_out or (user_id, circle_id) in opted_out,
+                settings=settings.get(circle_id) if circle_id else None,
+                ics=entries.get(meeting.pk, b"") if meeting else b"",
+            ),
+        )
+
+
+@message_kind(REMINDER, preload=preload_reminders)
+def render_reminder(message: Message) -> Rendered | None:
+    facts: ReminderFacts | None = preloaded(message)
+    if facts is None:
+        preload_reminders([message])
+        facts = preloaded(message)
+    meeting, person = facts.meeting, facts.person
+    if (
+        meeting is None
+        or person is None
+        or meeting.cancelled_at is not None
+        or facts.membership is None
+        or facts.answer == RsvpAnswer.NO
+        or facts.opted_out
+    ):
+        return None  # nothing to remind any more
+    circle = meeting.circle
+    may_answer = facts.membership.role == MembershipRole.PARTICIPANT
+    settings = facts.settings
+    word = settings.word if settings and settings.word and settings.word_meeting_id == meeting.pk else ""
+    unsubscribe_circle = absolute(
+        reverse("reminders:unsubscribe", args=[unsubscribe_token(user_id=person.pk, circle_id=circle.pk)])
+    )
+    context = {
+        "meeting": meeting,
+        "circle": circle,
+        "person": person,
+        "answer": facts.answer,
+        "may_answer": may_answer,
+        "rsvp_yes": absolute(
+            reverse("reminders:rsvp", args=[rsvp_token(meeting_id=meeting.pk, user_id=person.pk, answer="oui")])
+        )
+        if may_answer
+        else "",
+        "rsvp_no": absolute(
+            reverse("reminders:rsvp", args=[rsvp_token(meeting_id=meeting.pk, user_id=person.pk, answer="non")])
+        )
+        if may_answer
+        else "",
+        "join": absolute(reverse("meetings:join", args=[meeting.pk])) if meeting.is_online else "",
+        "word": word,
+        "unsubscribe_circle": unsubscribe_circle,
+        "unsubscribe_all": absolute(
+            reverse("reminders:unsubscribe", args=[unsubscribe_token(user_id=person.pk, circle_id=None)])
+        ),
+    }
+    rendered = render_templates("reminders/email/reminder", context)
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_circle}>",
+        # RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click" to the address above.
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return Rendered(
+        subject=rendered.subject,
+        body=rendered.body,
+        headers=headers,
+        attachments=(Attachment(f"seance-{meeting.pk}.ics", facts.ics, "text/calendar; charset=utf-8"),),
+    )
+
+
+@message_kind(CIRCLE_MESSAGE)
+def render_circle_message(message: Message) -> Rendered | None:
+    subject, body = message.payload.get("subject", ""), message.payload.get("body", "")
+    if not subject or not body:
+        return None
+    context = {
+        "subject": subject,
+        "text": body,
+        "author": message.payload.get("author", ""),
+        "person": message.recipient,
+        "circle_id": message.about.get("circle"),
+    }
+    return render_templates("reminders/email/circle_message", context)
