@@ -114,7 +114,7 @@ def render_reminder(message: Message) -> Rendered | None:
         "meeting": meeting,
         "circle": circle,
         "person": person,
-        "answer": facts.answer,
+        "coming": facts.answer == RsvpAnswer.YES,
         "may_answer": may_answer,
         "rsvp_yes": absolute(
             reverse("reminders:rsvp", args=[rsvp_token(meeting_id=meeting.pk, user_id=person.pk, answer="oui")])

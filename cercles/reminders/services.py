@@ -169,6 +169,10 @@ class RsvpLink:
     user: User
     answer: str
 
+    @property
+    def coming(self) -> bool:
+        return self.answer == RsvpAnswer.YES
+
 
 def rsvp_link_read(token: str) -> RsvpLink:
     """What an RSVP link says, checked. Raises ReminderError (tampered, expired: meeting started/cancelled)."""
