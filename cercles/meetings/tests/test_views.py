@@ -230,3 +230,15 @@ def test_adding_a_meeting_on_a_public_holiday_warns_without_refusing(circle: Cir
     response = _client(alice).post(reverse("meetings:add", args=[circle.pk]), data, follow=True)
     assert Meeting.objects.filter(circle=circle).count() == 1
     assert "jour férié (Fête nationale)" in response.content.decode()
+
+
+def test_the_circle_meetings_are_listed_in_date_order(circle: Circle, alice: User, bob: User) -> None:
+    meetings = cycle_plan(circle_id=circle.pk, planned_by=alice, plan=weekly_plan(D(2030, 1, 8), 3))
+    Meeting.objects.filter(pk=meetings[0].pk).update(
+        starts_at=meetings[0].starts_at + datetime.timedelta(weeks=5),
+        ends_at=meetings[0].ends_at + datetime.timedelta(weeks=5),
+    )
+    from cercles.meetings.selectors import circle_meetings
+
+    page = circle_meetings(circle_id=circle.pk, user=bob)
+    assert [m.pk for m in page.meetings] == [meetings[1].pk, meetings[2].pk, meetings[0].pk]
