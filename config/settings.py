@@ -241,6 +241,9 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files ----------------------------------------------------------------------------
+# Uploaded files (the programme's logo) go to Django's storage: the data folder in the embedded mode,
+# any configured storage (STORAGES) in the scale-out mode. The site serves them through its own views.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 SERVESTATIC_USE_FINDERS = True

@@ -2,14 +2,17 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cercles.core import views as core_views
 from cercles.core.policy import allows
+from cercles.core.selectors import programme_name
 
-admin.site.site_header = format_lazy("{} — {}", settings.PROGRAMME_NAME, _("coordination du programme"))
-admin.site.site_title = settings.PROGRAMME_NAME
+# Lazy: the programme's name is set by coordinators (cercles.core.selectors.identity) after start-up.
+admin.site.site_header = format_lazy("{} — {}", lazy(programme_name, str)(), _("coordination du programme"))
+admin.site.site_title = lazy(programme_name, str)()
 admin.site.index_title = _("Administration du programme")
 # The lists must fit a 1280 px screen with their filters: the side menu would take a quarter of it.
 admin.site.enable_nav_sidebar = False
@@ -29,6 +32,9 @@ urlpatterns = [
     path("mentions-legales/", core_views.legal_notice, name="legal_notice"),
     path("accessibilite/", core_views.accessibility_statement, name="accessibility"),
     path("plan-du-site/", core_views.site_map, name="site_map"),
+    path("programme/identite/", core_views.identity_edit, name="identity_edit"),
+    path("programme/identite-<int:version>.css", core_views.identity_stylesheet, name="identity_stylesheet"),
+    path("programme/logo-<int:version>.<str:extension>", core_views.identity_logo, name="identity_logo"),
 ]
 
 handler400 = "cercles.core.views.bad_request"

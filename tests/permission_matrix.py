@@ -347,6 +347,24 @@ ROWS: list[Row] = [
     Row("legal_notice", lambda w: _reverse("legal_notice"), everyone(OK), what="Mentions légales"),
     Row("accessibility", lambda w: _reverse("accessibility"), everyone(OK), what="Déclaration d'accessibilité"),
     Row(
+        "identity_edit",
+        lambda w: _reverse("identity_edit"),
+        signed_in(DENIED, coordinator=OK),
+        what="Identité du programme (nom, description, logo, couleur)",
+    ),
+    Row(
+        "identity_stylesheet",
+        lambda w: _reverse("identity_stylesheet", 0),
+        everyone(OK),
+        what="Feuille de style de la couleur d'accent",
+    ),
+    Row(
+        "identity_logo",
+        lambda w: _reverse("identity_logo", 0, "png"),
+        everyone(NOT_FOUND),
+        what="Logo du programme (introuvable tant qu'aucun n'est choisi)",
+    ),
+    Row(
         "site_map",
         lambda w: _reverse("site_map"),
         everyone(OK),

@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
         from cercles.core.sitemap import SitePage, register_page
 
         register_page(SitePage("coordination", _("Pages de coordination"), "admin:index", rule="programme.administer"))
+        register_page(
+            SitePage("coordination", _("Identité du programme"), "identity_edit", rule="programme.administer")
+        )
         register_page(SitePage("informations", _("Mentions légales"), "legal_notice", order=10))
         register_page(SitePage("informations", _("Déclaration d'accessibilité"), "accessibility", order=30))
         register_page(SitePage("informations", _("Plan du site"), "site_map", order=40))

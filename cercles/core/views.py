@@ -5,14 +5,23 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from cercles.core.colours import darker, rgb
+from cercles.core.forms import IdentityForm
+from cercles.core.models import ProgrammeIdentity
 from cercles.core.operator import operator
+from cercles.core.policy import require
+from cercles.core.selectors import identity, identity_for_edit
+from cercles.core.services import IdentityChanges, IdentityEditConflict, IdentityError, identity_update
 from cercles.core.sitemap import pages_for
 
 SECTION_TITLES = {
@@ -71,3 +80,65 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
 def site_map(request: HttpRequest) -> HttpResponse:
     sections = [(SECTION_TITLES[name], pages) for name, pages in pages_for(request.user).items()]
     return render(request, "core/site_map.html", {"sections": sections})
+
+
+@login_required
+def identity_edit(request: HttpRequest) -> HttpResponse:
+    require(request.user, "programme.administer")
+    row = identity_for_edit()
+    form = IdentityForm(request.POST or None, request.FILES or None, initial=IdentityForm.initial_for(row))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = IdentityChanges(
+            name=data["name"],
+            tagline=data["tagline"],
+            accent_colour=data["accent_colour"],
+            logo=data["logo"] or None,
+            remove_logo=data["remove_logo"],
+        )
+        try:
+            identity_update(editor=request.user, version=data["version"], changes=changes)
+        except IdentityError as error:
+            form.add_error(error.field, str(error.message))
+        except IdentityEditConflict as error:
+            # Keep what was typed, against the version now saved, so that the next save can pass.
+            posted = request.POST.copy()
+            posted["version"] = str(identity_for_edit().version)
+            form = IdentityForm(posted, initial=form.initial)
+            form.is_valid()
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("L'identité du programme est enregistrée."))
+            return redirect("identity_edit")
+    return render(request, "core/identity_edit.html", {"form": form, "identity": identity(), "row": row})
+
+
+@require_GET
+def identity_stylesheet(request: HttpRequest, version: int) -> HttpResponse:
+    """The accent colour as a stylesheet file: the CSP keeps forbidding inline styles."""
+    current = identity()
+    accent = current.accent_colour
+    context = {"accent": accent, "accent_dark": darker(accent), "accent_rgb": ", ".join(map(str, rgb(accent)))}
+    css = render_to_string("core/identity.css", context)
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    # The address carries the version: a new identity is a new address, so this one never changes.
+    if version == current.version:
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@require_GET
+def identity_logo(request: HttpRequest, version: int, extension: str) -> HttpResponse:
+    """The logo from Django's storage (the data folder, or any configured storage), under a versioned address."""
+    row = ProgrammeIdentity.objects.filter(pk=1).first()
+    name = row.logo.name if row is not None and row.logo else None
+    if row is None or not name or row.version != version or not name.endswith(f".{extension}"):
+        raise Http404
+    try:
+        content = row.logo.storage.open(name).read()
+    except OSError as error:
+        raise Http404 from error
+    response = HttpResponse(content, content_type="image/png" if extension == "png" else "image/jpeg")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template
 
+from cercles.core.selectors import programme_name
+
 if TYPE_CHECKING:
     from cercles.notifications.models import Message
 
@@ -93,14 +95,14 @@ def renderer_for(kind: str) -> Renderer:
 
 def subject_for_programme(subject: str) -> str:
     """Every e-mail's subject starts with the programme's name, so that people can sort and trust it."""
-    return f"[{settings.PROGRAMME_NAME}] {subject}"
+    return f"[{programme_name()}] {subject}"
 
 
 def render_templates(template: str, context: Mapping[str, Any], *, signature: bool = True) -> Rendered:
     """Render ``<template>_subject.txt`` and ``<template>_body.txt`` (plus the signature) in the active language."""
     full_context = {
         "site_url": settings.SITE_URL.rstrip("/"),
-        "programme_name": settings.PROGRAMME_NAME,
+        "programme_name": programme_name(),
         **context,
     }
     subject = " ".join(_render_text(f"{template}_subject.txt", full_context).split())

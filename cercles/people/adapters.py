@@ -13,6 +13,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.utils import timezone
 
+from cercles.core.selectors import programme_name
 from cercles.notifications.models import Lane, Message
 from cercles.notifications.registry import Rendered, message_kind, subject_for_programme
 from cercles.notifications.services import message_enqueue
@@ -61,7 +62,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "request": request,
             "email": email,
             "current_site": get_current_site(request),
-            "programme_name": settings.PROGRAMME_NAME,
+            "programme_name": programme_name(),
             "site_url": settings.SITE_URL.rstrip("/"),
             **context,
         }
