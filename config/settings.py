@@ -68,13 +68,18 @@ INSTALLED_APPS = [
     "bootstrap",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # Discovers each app's rules.py: the authorization policy (cercles.core.policy).
     "rules.apps.AutodiscoverRulesConfig",
     "cercles.core",
+    "cercles.audit",
     "cercles.people",
+    "cercles.privacy",
     "cercles.circles",
     "cercles.notifications",
     "cercles.meetings",
+    "cercles.formation",
+    "cercles.methods",
 ]
 SITE_ID = 1
 
@@ -91,6 +96,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Coordinators and superusers set up a second factor before any coordination page.
+    "cercles.people.middleware.SecondFactorMiddleware",
+    # A signed-in visit is the person's last activity (once a day), read by the inactivity retention.
+    "cercles.people.middleware.ActivityMiddleware",
+    # A new version of the consent text is asked again; a withdrawn consent freezes the account.
+    "cercles.people.middleware.ConsentMiddleware",
     "cercles.core.middleware.DomainErrorMiddleware",
 ]
 
@@ -176,6 +187,18 @@ OUTBOX_SWEEP_INTERVAL = float(os.environ.get("OUTBOX_SWEEP_INTERVAL", "2"))
 # Tests only: a woken job runs at once in the waking thread (see docs/testing.md).
 SCHEDULER_RUN_ON_WAKE = False
 
+# --- Personal data (shown on the privacy page; docs/privacy.md) -------------------------------
+# Who is responsible for the processing, and how to reach the data protection officer.
+DATA_CONTROLLER = os.environ.get("DATA_CONTROLLER", "L'équipe du programme Cercles")
+DPO_CONTACT = os.environ.get("DPO_CONTACT", "")
+# How long the audit log keeps a row (days).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "365"))
+# An account never confirmed (no verified address, never signed in) is deleted after this many days.
+UNCONFIRMED_ACCOUNT_RETENTION_DAYS = int(os.environ.get("UNCONFIRMED_ACCOUNT_RETENTION_DAYS", "30"))
+# A person inactive this long is warned by e-mail, then anonymised INACTIVE_WARNING_DAYS later.
+INACTIVE_ACCOUNT_RETENTION_DAYS = int(os.environ.get("INACTIVE_ACCOUNT_RETENTION_DAYS", "365"))
+INACTIVE_WARNING_DAYS = int(os.environ.get("INACTIVE_WARNING_DAYS", "30"))
+
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
@@ -200,6 +223,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_USER_DISPLAY = "cercles.people.adapters.user_display"
 # Every way in is rate-limited, the coordination's login included (it goes through this login,
 # config/urls.py). Written out rather than left to allauth's defaults so that a reader sees them.
+# A second factor (allauth.mfa): required of coordinators and superusers before any coordination page
+# (cercles.people.middleware.SecondFactorMiddleware); participants keep the login by code.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = PROGRAMME_NAME
+# Security keys over plain http only on a development machine (browsers allow localhost anyway).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
+MFA_PASSKEY_LOGIN_ENABLED = False
+
 ACCOUNT_RATE_LIMITS = {
     # Failed password logins: 10 a minute per IP address, 5 per 5 minutes per e-mail.
     "login_failed": "10/m/ip,5/300s/key",

@@ -24,8 +24,11 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", include("cercles.circles.urls")),
     path("", include("cercles.meetings.urls")),
+    path("", include("cercles.methods.urls")),
     path("profil/", include("cercles.people.urls")),
+    path("", include("cercles.formation.urls")),
     path("compte/", include("allauth.urls")),
+    path("", include("cercles.privacy.urls")),
     path("coordination/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sante/", core_views.health, name="health"),

@@ -7,9 +7,11 @@ import itertools
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from cercles.circles.demo import current_totp_code
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -20,9 +22,19 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.services import circle_create
-from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
+from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
+from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 _sequence = itertools.count(1)
+# The TOTP secret of every test coordinator (``totp_code`` gives its current code).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app shows now for ``secret``."""
+    return current_totp_code(secret)
+
+
 PASSWORD = "un-mot-de-passe-de-test"
 
 
@@ -49,6 +61,8 @@ def make_user(
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     if is_staff and coordinator is not False:
         user.groups.add(Group.objects.get(name="Coordination"))
+        # Coordination pages need a second factor (docs/people.md): the tests' coordinators have one.
+        TOTP.activate(user, TEST_TOTP_SECRET)
     if observer:
         user.groups.add(Group.objects.get(name="Observation"))
     if complete_profile:
@@ -64,8 +78,16 @@ def make_user(
             departement=departement,
             job_family=JobFamily.objects.order_by("code").first(),
             consent_given_at=timezone.now(),
-            consent_version="test",
+            consent_version=CONSENT_VERSION,
         )
+        Consent.objects.create(user=user, version=CONSENT_VERSION, text=str(CONSENT_SUMMARY))
+    return user
+
+
+def make_superuser(email: str = "root@exemple.fr", password: str = PASSWORD) -> User:
+    """Technical administration, with the second factor the coordination pages require."""
+    user = User.objects.create_superuser(email, password)
+    TOTP.activate(user, TEST_TOTP_SECRET)
     return user
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ class World:
     past_meeting: Meeting
     poll: Poll
     feed_token: str
+    formation: Any = None  # cercles.formation.tests.world.FormationWorld
 
 
 def _named(name: str, last_name: str, **options: object) -> User:
@@ -96,6 +98,9 @@ def build_world() -> World:
     slot = Slot.objects.create(poll=poll, starts_at=now + datetime.timedelta(days=10))
     SlotAnswer.objects.create(slot=slot, user=bob, answer="oui")
     feed_token = calendar_feed_renew(user=bob).feed_token or ""
+    from cercles.formation.tests.world import build_formation_world
+
+    formation = build_formation_world(coordinator=users["coordinator"], applicant=pat)  # type: ignore[arg-type]
     return World(
         circle=circle,
         users=users,
@@ -108,4 +113,5 @@ def build_world() -> World:
         past_meeting=past_meeting,
         poll=poll,
         feed_token=feed_token,
+        formation=formation,
     )

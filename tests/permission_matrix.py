@@ -110,6 +110,30 @@ def _month(moment: Any) -> str:
     return str(timezone.localtime(moment).strftime("%Y-%m"))
 
 
+def _codeveloppement() -> tuple[Any, Any]:
+    from cercles.methods.library import CODEVELOPPEMENT
+    from cercles.methods.protocol import parse_method
+
+    method = parse_method(CODEVELOPPEMENT)
+    return method, method.protocol("seance")
+
+
+def _adaptation_data() -> dict[str, Any]:
+    _, protocol = _codeveloppement()
+    data: dict[str, Any] = {"version": 0}
+    for phase in protocol.phases:
+        data[f"count_{phase.key}"] = 1
+        data[f"minutes_{phase.key}"] = phase.minutes
+    return data
+
+
+def _protocol_data() -> dict[str, Any]:
+    from cercles.methods.forms import protocol_post_data
+
+    method, protocol = _codeveloppement()
+    return protocol_post_data(method, protocol, version=0)
+
+
 ROWS: list[Row] = [
     Row(
         "circles:home",
@@ -331,6 +355,57 @@ ROWS: list[Row] = [
         what="Calendrier du programme : comptes et présences nominatives (coordination)",
     ),
     Row(
+        "methods:list",
+        lambda w: _reverse("methods:list"),
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Les méthodes des cercles",
+    ),
+    Row(
+        "methods:detail",
+        lambda w: _reverse("methods:detail", "codeveloppement"),
+        everyone(OK),
+        secrets={"member_name": frozenset()},
+        what="Une méthode expliquée (étapes, rôles, qui lit quoi)",
+    ),
+    Row(
+        "methods:circle",
+        lambda w: _reverse("methods:circle", w.circle.pk),
+        everyone(OK),
+        secrets={"member_name": frozenset(), "waiting_name": frozenset(), "applicant_name": frozenset()},
+        what="La méthode d'un cercle (son déroulé, sans noms)",
+    ),
+    Row(
+        "methods:adapt",
+        lambda w: _reverse("methods:adapt", w.circle.pk, "seance"),
+        managers_only(OK),
+        secrets={"member_name": frozenset()},
+        what="Adapter la méthode pour un cercle",
+    ),
+    Row(
+        "methods:adapt",
+        lambda w: _reverse("methods:adapt", w.circle.pk, "seance"),
+        managers_only(REDIRECT),
+        method="POST",
+        data=lambda w: _adaptation_data(),
+        what="Adapter la méthode pour un cercle",
+    ),
+    Row(
+        "methods:edit",
+        lambda w: _reverse("methods:edit", "codeveloppement", "seance"),
+        signed_in(DENIED, coordinator=OK),
+        secrets={"member_name": frozenset()},
+        what="Modifier la méthode d'un type de cercle",
+    ),
+    Row(
+        "methods:edit",
+        lambda w: _reverse("methods:edit", "codeveloppement", "seance"),
+        signed_in(DENIED, coordinator=REDIRECT),
+        method="POST",
+        data=lambda w: _protocol_data(),
+        what="Modifier la méthode d'un type de cercle",
+    ),
+    Row(
         "people:profile_edit",
         lambda w: _reverse("people:profile_edit"),
         signed_in(OK),
@@ -342,6 +417,72 @@ ROWS: list[Row] = [
         lambda w: _reverse("people:privacy"),
         everyone(OK),
         what="Données personnelles",
+    ),
+    Row(
+        "people:organisation_suggestions",
+        lambda w: _reverse("people:organisation_suggestions") + "?organisation_name=mairie",
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Suggestions d'organisations (noms validés, à partir de trois lettres)",
+    ),
+    Row(
+        "people:consent",
+        lambda w: _reverse("people:consent"),
+        signed_in(OK),
+        secrets={"member_name": frozenset()},
+        what="Redonner son consentement (nouvelle version du texte, compte gelé)",
+    ),
+    Row(
+        "people:consent_withdraw",
+        lambda w: _reverse("people:consent_withdraw"),
+        signed_in(OK),
+        secrets={"member_name": frozenset()},
+        what="Retirer son consentement : ce que cela veut dire",
+    ),
+    Row(
+        "people:consent_withdraw",
+        lambda w: _reverse("people:consent_withdraw"),
+        signed_in(REDIRECT),
+        method="POST",
+        what="Retirer son consentement (le compte est gelé)",
+    ),
+    Row(
+        "privacy:my_data",
+        lambda w: _reverse("privacy:my_data"),
+        signed_in(OK),
+        secrets={"member_name": frozenset({"member"}), "member_email": frozenset({"member"})},
+        what="Mes données (chacun·e les siennes)",
+    ),
+    Row(
+        "privacy:my_data_json",
+        lambda w: _reverse("privacy:my_data_json"),
+        signed_in(OK),
+        secrets={"member_name": frozenset({"member"}), "member_email": frozenset({"member"})},
+        what="Télécharger mes données (JSON)",
+    ),
+    Row(
+        "privacy:account_delete",
+        lambda w: _reverse("privacy:account_delete"),
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Supprimer mon compte : la confirmation",
+    ),
+    Row(
+        "privacy:account_delete",
+        lambda w: _reverse("privacy:account_delete"),
+        # Deleting needs a fresh re-authentication: everyone is first sent to sign in again.
+        signed_in(REDIRECT),
+        method="POST",
+        data=lambda w: {"confirm": "on"},
+        what="Supprimer mon compte (après une nouvelle authentification)",
+    ),
+    Row(
+        "privacy:person_erase",
+        lambda w: _reverse("privacy:person_erase", w.users["member"].pk),
+        # The person themselves may reach it too (it is their own erasure); a coordinator on request.
+        signed_in(DENIED, member=OK, coordinator=OK),
+        secrets={"member_name": frozenset({"member", "coordinator"}), "waiting_name": frozenset()},
+        what="Effacer les données d'une personne à sa demande (coordination)",
     ),
     Row("health", lambda w: _reverse("health"), everyone(OK), what="Sonde de santé"),
     Row("legal_notice", lambda w: _reverse("legal_notice"), everyone(OK), what="Mentions légales"),
@@ -424,6 +565,153 @@ ROWS: list[Row] = [
         what="Pages du compte (toutes les adresses sous /compte/)",
     ),
 ]
+
+COORDINATION_ONLY = signed_in(DENIED, coordinator=OK)
+
+
+def _coordination_only(outcome: Outcome) -> dict[str, Outcome]:
+    return signed_in(DENIED, coordinator=outcome)
+
+
+FORMATION_ROWS: list[Row] = [
+    Row(
+        "formation:calls",
+        lambda w: _reverse("formation:calls"),
+        everyone(OK),
+        secrets={"applicant_name": frozenset()},
+        what="Appels à candidatures",
+    ),
+    Row(
+        "formation:apply",
+        lambda w: _reverse("formation:apply", w.formation.call.pk),
+        everyone(OK),
+        secrets={"applicant_name": frozenset(), "application_message": frozenset()},
+        what="Page d'un appel et candidature (chacun·e voit la sienne)",
+    ),
+    Row(
+        "formation:apply",
+        lambda w: _reverse("formation:apply", w.formation.call.pk),
+        signed_in(REDIRECT),
+        method="POST",
+        data=lambda w: {"motivation": "Apprendre.", "slots": [w.formation.call.slots.first().pk]},
+        what="Candidater à un appel",
+    ),
+    Row(
+        "formation:withdraw",
+        lambda w: _reverse("formation:withdraw", w.formation.call.pk),
+        signed_in(REFUSED),  # only the applicant has an application to withdraw
+        method="POST",
+        what="Retirer sa candidature à un appel",
+    ),
+    Row(
+        "formation:seat",
+        lambda w: _reverse("formation:seat", w.formation.application.pk),
+        signed_in(DENIED),  # the applicant's own page only
+        secrets={"application_message": frozenset(), "applicant_name": frozenset()},
+        what="Place proposée après la formation des groupes (la personne concernée seulement)",
+    ),
+    Row(
+        "formation:manage_list",
+        lambda w: _reverse("formation:manage_list"),
+        COORDINATION_ONLY,
+        what="Formation des groupes : les appels",
+    ),
+    Row(
+        "formation:call_create",
+        lambda w: _reverse("formation:call_create"),
+        COORDINATION_ONLY,
+        what="Ouvrir un appel à candidatures",
+    ),
+    Row(
+        "formation:manage",
+        lambda w: _reverse("formation:manage", w.formation.call.pk),
+        COORDINATION_ONLY,
+        secrets={"applicant_name": frozenset({"coordinator"}), "application_message": frozenset({"coordinator"})},
+        what="Gestion d'un appel : les candidatures (la coordination seulement ; l'animation n'en voit rien)",
+    ),
+    Row(
+        "formation:run_start",
+        lambda w: _reverse("formation:run_start", w.formation.call.pk),
+        _coordination_only(REDIRECT),
+        method="POST",
+        what="Lancer la formation des groupes",
+    ),
+    Row(
+        "formation:run",
+        lambda w: _reverse("formation:run", w.formation.run.pk),
+        COORDINATION_ONLY,
+        secrets={"applicant_name": frozenset({"coordinator"}), "application_message": frozenset()},
+        what="Progression ou résultat d'un calcul de groupes",
+    ),
+    Row(
+        "formation:run_progress",
+        lambda w: _reverse("formation:run_progress", w.formation.run.pk),
+        COORDINATION_ONLY,
+        secrets={"applicant_name": frozenset()},
+        what="Progression d'un calcul (fragment interrogé par la page)",
+    ),
+    Row(
+        "formation:run_cancel",
+        lambda w: _reverse("formation:run_cancel", w.formation.run.pk),
+        _coordination_only(REDIRECT),
+        method="POST",
+        what="Annuler un calcul",
+    ),
+    Row(
+        "formation:run_preview",
+        lambda w: (
+            _reverse("formation:run_preview", w.formation.run.pk) + f"?person={w.formation.application.pk}&group="
+        ),
+        COORDINATION_ONLY,
+        secrets={"application_message": frozenset()},
+        what="Aperçu de l'effet d'un déplacement (fragment)",
+    ),
+    Row(
+        "formation:run_edit",
+        lambda w: _reverse("formation:run_edit", w.formation.run.pk),
+        _coordination_only(REDIRECT),
+        method="POST",
+        data=lambda w: {"version": 0, "person": str(w.formation.application.pk), "group": ""},
+        what="Déplacer ou échanger des personnes à la main",
+    ),
+    Row(
+        "formation:run_lock",
+        lambda w: _reverse("formation:run_lock", w.formation.run.pk, 1),
+        _coordination_only(REDIRECT),
+        method="POST",
+        what="Garder un groupe pour la relance",
+    ),
+    Row(
+        "formation:run_rerun",
+        lambda w: _reverse("formation:run_rerun", w.formation.run.pk),
+        _coordination_only(REDIRECT),
+        method="POST",
+        what="Relancer le calcul pour les groupes non gardés",
+    ),
+    Row(
+        "formation:run_replay",
+        lambda w: _reverse("formation:run_replay", w.formation.run.pk),
+        _coordination_only(REDIRECT),
+        method="POST",
+        what="Rejouer un calcul à l'identique",
+    ),
+    Row(
+        "formation:publish",
+        lambda w: _reverse("formation:publish", w.formation.run.pk),
+        _coordination_only(REDIRECT),
+        method="POST",
+        what="Publier les groupes (cercles créés, places proposées)",
+    ),
+    Row(
+        "formation:placement_move",
+        lambda w: _reverse("formation:placement_move", w.formation.call.pk),
+        _coordination_only(REFUSED),  # the world's call is not published yet
+        method="POST",
+        data=lambda w: {"application": w.formation.application.pk, "circle": w.circle.pk},
+        what="Changer une personne de cercle après publication",
+    ),
+]
+ROWS += FORMATION_ROWS
 
 
 def markdown_table() -> str:

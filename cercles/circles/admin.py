@@ -293,7 +293,7 @@ class CircleAdmin(ServiceFormAdmin):
         if file_format not in exports.CONTENT_TYPES:
             unknown = gettext("Format d'export inconnu.")
             return HttpResponse(unknown, status=404, content_type="text/plain; charset=utf-8")
-        memberships = selectors.participant_list_for_export(user=request.user, circle_ids=circle_ids)  # type: ignore[arg-type]
+        memberships = services.circle_participants_export(exported_by=request.user, circle_ids=circle_ids)  # type: ignore[arg-type]
         response = HttpResponse(
             exports.participants_file(memberships, file_format=file_format),
             content_type=exports.CONTENT_TYPES[file_format],

@@ -7,7 +7,10 @@ class CirclesConfig(AppConfig):
     verbose_name = "Cercles"
 
     def ready(self) -> None:
-        from cercles.circles import emails  # noqa: F401  (registers the circles' message kinds)
+        from cercles.circles import (
+            emails,  # noqa: F401  (registers the circles' message kinds)
+            personal_data,  # noqa: F401  (declares what circles hold about people)
+        )
         from cercles.core.sitemap import SitePage, register_page
 
         register_page(SitePage("decouvrir", _("Accueil : les cercles par besoin"), "circles:home", order=10))

@@ -13,16 +13,18 @@ import datetime
 import os
 import random
 import secrets
+import time
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from cercles.circles.hooks import run_demo_loaded
+from cercles.circles.hooks import DemoProgramme, run_demo_loaded
 from cercles.circles.models import (
     ApprovalMode,
     Circle,
@@ -35,8 +37,8 @@ from cercles.circles.models import (
 from cercles.circles.services import circle_create
 from cercles.core.checks import DEMO_EMAIL_DOMAIN
 from cercles.core.text import normalize_for_search
-from cercles.people.consent import CONSENT_VERSION
-from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
+from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
+from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 DEMO_LOGINS = [
     (f"coordination@{DEMO_EMAIL_DOMAIN}", "coordinatrice du programme (accès à la coordination)"),
@@ -44,6 +46,8 @@ DEMO_LOGINS = [
     (f"membre@{DEMO_EMAIL_DOMAIN}", "participant, membre d'un cercle complet"),
 ]
 DEMO_LOGINS_FILE = "demo-logins.txt"
+# The coordinator's second factor: its TOTP secret is kept in the logins file, on a line of its own.
+DEMO_TOTP_KEY = "totp-secret"
 
 FIRST_NAMES = [
     "Camille",
@@ -118,6 +122,8 @@ def demo_logins_write(passwords: dict[str, str]) -> Path:
     path = demo_logins_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{email} {passwords[email]} {role}" for email, role in DEMO_LOGINS]
+    if passwords.get(DEMO_TOTP_KEY):
+        lines.append(f"{DEMO_TOTP_KEY} {passwords[DEMO_TOTP_KEY]} second facteur (TOTP) de {DEMO_LOGINS[0][0]}")
     # Created 0600 from the start (no window where another account could read it); chmod in case
     # an older file with looser rights is being overwritten.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -125,6 +131,11 @@ def demo_logins_write(passwords: dict[str, str]) -> Path:
         file.write("\n".join(lines) + "\n")
     path.chmod(0o600)
     return path
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for ``secret`` (printed for the demo's newcomers)."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def demo_logins_read() -> dict[str, str]:
@@ -144,7 +155,8 @@ def demo_logins_read() -> dict[str, str]:
 def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
     """Create organisations, people (3 demo logins + ``participants``) and a dozen circles in every status.
 
-    Returns the demo logins' generated passwords by e-mail; the caller shows and stores them.
+    Returns the demo logins' generated passwords by e-mail, and the coordinator's TOTP secret under
+    ``DEMO_TOTP_KEY`` (coordination pages need a second factor); the caller shows and stores them.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     departements = {d.code: d for d in Departement.objects.all()}
@@ -153,7 +165,7 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
         Organisation.objects.get_or_create(
             search_name=normalize_for_search(name),
             departement=departements[dep],
-            defaults={"name": name, "kind": kind},
+            defaults={"name": name, "kind": kind, "validated_at": timezone.now()},
         )[0]
         for name, kind, dep in ORGANISATIONS
     ]
@@ -180,6 +192,8 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
         password=make_password(passwords[DEMO_LOGINS[2][0]]),
     )
     coordinator.groups.add(Group.objects.get(name="Coordination"))
+    passwords[DEMO_TOTP_KEY] = generate_totp_secret()
+    TOTP.activate(coordinator, passwords[DEMO_TOTP_KEY])
     people = [
         User(
             email=f"participant{index:03d}@{DEMO_EMAIL_DOMAIN}",
@@ -217,6 +231,12 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
             )
         )
     Profile.objects.bulk_create(profiles)
+    with translation.override("fr"):
+        consent_text = str(CONSENT_SUMMARY)
+    Consent.objects.bulk_create(
+        Consent(user_id=profile.user_id, version=CONSENT_VERSION, text=consent_text, given_at=now)
+        for profile in profiles
+    )
     # allauth requires a verified address to log in; the demo addresses are taken as verified.
     EmailAddress.objects.bulk_create(
         EmailAddress(user=user, email=user.email, verified=True, primary=True)
@@ -224,7 +244,9 @@ def demo_load(*, participants: int = 40, seed: int = 7) -> dict[str, str]:
     )
     circles = _demo_circles(departements, facilitator)
     _fill(circles, people, member, rng)
-    run_demo_loaded(list(circles.values()))  # apps above circles extend the demo (meetings plans cycles)
+    # Apps above circles extend the demo: meetings plans cycles, formation opens a call.
+    accounts = {"coordinator": coordinator, "facilitator": facilitator, "member": member}
+    run_demo_loaded(DemoProgramme(circles=list(circles.values()), accounts=accounts))
     return passwords
 
 

@@ -12,12 +12,14 @@ Apps that sit above circles in the layers (meetings…) register here from their
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from cercles.circles.models import Circle
+    from cercles.people.models import User
 
 ClosingEvent = Literal["cancelled", "archived"]
 CircleClosedCallback = Callable[["Circle", ClosingEvent], None]
@@ -76,17 +78,25 @@ def my_circles_templates() -> list[str]:
     return list(_my_circles_templates)
 
 
-DemoCallback = Callable[[list["Circle"]], None]
+@dataclass(frozen=True)
+class DemoProgramme:
+    """What ``load_demo`` made, for the apps that extend it: the circles and the demo accounts."""
+
+    circles: list[Circle]
+    accounts: dict[str, User]  # "coordinator", "facilitator", "member"
+
+
+DemoCallback = Callable[[DemoProgramme], None]
 _demo_callbacks: list[DemoCallback] = []
 
 
 def on_demo_loaded(callback: DemoCallback) -> DemoCallback:
-    """Register ``callback(circles)``, run at the end of ``load_demo`` in its transaction."""
+    """Register ``callback(programme)``, run at the end of ``load_demo`` in its transaction."""
     if callback not in _demo_callbacks:
         _demo_callbacks.append(callback)
     return callback
 
 
-def run_demo_loaded(circles: list[Circle]) -> None:
+def run_demo_loaded(programme: DemoProgramme) -> None:
     for callback in list(_demo_callbacks):
-        callback(circles)
+        callback(programme)

@@ -17,13 +17,17 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.circles.emails import FACILITATOR_INVITATION, membership_event_recipients
 from cercles.circles.exceptions import (
     ALREADY_CLOSED_DOWN,
+    ALREADY_MEMBER,
     APPLICATION_NOT_PENDING,
     CANCEL_REASON_REQUIRED,
     CAPACITY_TOO_LOW,
     CIRCLE_FINISHED,
+    CIRCLE_NO_PLACE_LEFT,
     DATES_OUT_OF_ORDER,
     DEADLINE_AFTER_END,
     INVITATION_ALREADY_FACILITATOR,
@@ -52,7 +56,12 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.rules import join_refusal
-from cercles.circles.selectors import ACTIVE_FACILITATOR, ACTIVE_PARTICIPANT, INVITATION_SALT
+from cercles.circles.selectors import (
+    ACTIVE_FACILITATOR,
+    ACTIVE_PARTICIPANT,
+    INVITATION_SALT,
+    participant_list_for_export,
+)
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.notifications.services import message_enqueue
@@ -159,6 +168,10 @@ def membership_request(
     when the circle is "sur validation". Raises MembershipError when the circle is finished,
     closed, past its deadline, or the person is already in it; emails the facilitators on commit.
     """
+    # The person first, then the circle: the order the erasure of an account takes, so that a join
+    # racing with it waits, then finds no profile (cercles.privacy), and never deadlocks with it.
+    if not User.objects.select_for_update().filter(pk=user.pk, erased_at__isnull=True).values_list("pk"):
+        raise MembershipError(PROFILE_INCOMPLETE)
     circle = _lock_circle(circle_id)
     if not pact_accepted:
         raise MembershipError(PACT_REQUIRED)
@@ -262,6 +275,15 @@ def application_decide(
     if membership is None or membership.status != MembershipStatus.PENDING:
         raise MembershipError(APPLICATION_NOT_PENDING)
     membership.decision_message = message.strip()[:2000]
+    audit_record(
+        actor=decided_by,
+        action=AuditAction.APPLICATION_DECIDE,
+        person=membership.user_id,
+        circle=circle,
+        object_kind="membership",
+        object_id=membership.pk,
+        changes=("approved" if approve else "refused",),
+    )
     if not approve:
         membership.status = MembershipStatus.REFUSED
         membership.save(update_fields=["status", "decision_message"])
@@ -314,16 +336,21 @@ def circle_update(*, circle_id: int, editor: User, version: int, changes: Circle
         raise CircleManagementDenied()
     if circle.version != version:
         raise CircleEditConflict()
+    changed = []
     for name, value in changes.__dict__.items():
         if name == "kind" and value is None:
             continue
-        setattr(circle, name, value.strip() if isinstance(value, str) else value)
+        new = value.strip() if isinstance(value, str) else value
+        if getattr(circle, name) != new:
+            changed.append(name)
+        setattr(circle, name, new)
     _check_dates(circle)
     circle.search_text = circle_search_text(circle)
     circle.version += 1
     circle.updated_at = timezone.now()
     circle.full_clean()
     circle.save()
+    audit_record(actor=editor, action=AuditAction.CIRCLE_UPDATE, circle=circle, changes=changed)
     _promote_from_waitlist(circle)
     return circle
 
@@ -358,6 +385,14 @@ def facilitator_invite(*, circle_id: int, invited_by: User, email: str) -> Facil
     invitation.expires_at = now + INVITATION_VALIDITY
     invitation.full_clean()
     invitation.save()
+    # The address is not recorded (it may belong to nobody yet): the invitation's id is.
+    audit_record(
+        actor=invited_by,
+        action=AuditAction.INVITATION_SEND,
+        circle=circle,
+        object_kind="invitation",
+        object_id=invitation.pk,
+    )
     message_enqueue(
         kind=FACILITATOR_INVITATION,
         address=invitation.email,
@@ -446,6 +481,13 @@ def facilitator_invitation_withdraw(*, invitation_id: int, withdrawn_by: User) -
         raise InvitationError(INVITATION_NOT_PENDING)
     invitation.withdrawn_at = timezone.now()
     invitation.save(update_fields=["withdrawn_at"])
+    audit_record(
+        actor=withdrawn_by,
+        action=AuditAction.INVITATION_WITHDRAW,
+        circle=invitation.circle_id,
+        object_kind="invitation",
+        object_id=invitation.pk,
+    )
     return invitation
 
 
@@ -471,6 +513,14 @@ def facilitator_remove(*, circle_id: int, removed_by: User, membership_id: int) 
     membership.status = MembershipStatus.LEFT
     membership.left_at = timezone.now()
     membership.save(update_fields=["status", "left_at"])
+    audit_record(
+        actor=removed_by,
+        action=AuditAction.FACILITATOR_REMOVE,
+        person=membership.user_id,
+        circle=circle,
+        object_kind="membership",
+        object_id=membership.pk,
+    )
     _notify("facilitator_removed", membership)
     if not Membership.objects.filter(ACTIVE_FACILITATOR, circle=circle).exists():
         _notify("facilitator_missing", membership)
@@ -492,7 +542,9 @@ def circle_cancel(*, circle_id: int, cancelled_by: User, reason: str) -> Circle:
         raise CircleManagementDenied()
     if not reason.strip():
         raise CircleEditError(CANCEL_REASON_REQUIRED, field="reason")
-    return _close_down(circle, event="cancelled", reason=reason)
+    _close_down(circle, event="cancelled", reason=reason)
+    audit_record(actor=cancelled_by, action=AuditAction.CIRCLE_CANCEL, circle=circle)
+    return circle
 
 
 @transaction.atomic
@@ -507,7 +559,9 @@ def circle_archive(*, circle_id: int, archived_by: User, reason: str = "") -> Ci
     circle = _lock_circle(circle_id)
     if not allows(archived_by, "circles.archive", circle):
         raise CircleManagementDenied()
-    return _close_down(circle, event="archived", reason=reason)
+    _close_down(circle, event="archived", reason=reason)
+    audit_record(actor=archived_by, action=AuditAction.CIRCLE_ARCHIVE, circle=circle)
+    return circle
 
 
 def _close_down(circle: Circle, *, event: str, reason: str) -> Circle:
@@ -567,6 +621,7 @@ def kind_create(*, created_by: User, fields: KindFields) -> CircleKind:
     kind = CircleKind(**_stripped(fields))
     kind.full_clean()
     kind.save()
+    audit_record(actor=created_by, action=AuditAction.KIND_CREATE, object_kind="kind", object_id=kind.pk)
     return kind
 
 
@@ -583,6 +638,7 @@ def kind_update(*, kind_id: int, updated_by: User, fields: KindFields) -> Circle
         setattr(kind, name, value)
     kind.full_clean()
     kind.save()
+    audit_record(actor=updated_by, action=AuditAction.KIND_UPDATE, object_kind="kind", object_id=kind.pk)
     if renamed:
         # The catalogue search matches the kind's name too (circle_search_text).
         circles = list(Circle.objects.filter(kind=kind).only("id", "title", "description", "kind_id"))
@@ -617,3 +673,95 @@ def circle_dates_follow(*, circle_id: int, start_date: datetime.date, end_date: 
 
 def _stripped(fields: KindFields) -> dict[str, object]:
     return {name: value.strip() if isinstance(value, str) else value for name, value in fields.__dict__.items()}
+
+
+@transaction.atomic
+def membership_admit(*, circle_id: int, user: User, pact_accepted: bool) -> Membership:
+    """Seat a person whose place was reserved for them (a seat offered by a call's formation).
+
+    Unlike ``membership_request`` it does not ask whether the circle is open to everyone: the place
+    was given by the programme team. It still needs the pact and a free place. Raises
+    MembershipError (pact refused, already a member, no place left); e-mails like a join on commit.
+    """
+    circle = _lock_circle(circle_id)
+    if not pact_accepted:
+        raise MembershipError(PACT_REQUIRED)
+    membership = Membership.objects.filter(circle=circle, user=user).first()
+    if membership is not None and membership.status == MembershipStatus.ACTIVE:
+        raise MembershipError(ALREADY_MEMBER)
+    if _places_left(circle) <= 0:
+        raise MembershipError(CIRCLE_NO_PLACE_LEFT)
+    now = timezone.now()
+    membership = membership or Membership(circle=circle, user=user)
+    membership.role = MembershipRole.PARTICIPANT
+    membership.status = MembershipStatus.ACTIVE
+    membership.requested_at = now
+    membership.joined_at = now
+    membership.pact_accepted_at = now
+    membership.left_at = None
+    membership.save()
+    _notify("joined", membership)
+    return membership
+
+
+@transaction.atomic
+def membership_transfer(*, from_circle_id: int, to_circle_id: int, user: User) -> Membership:
+    """Move an active participant from one circle to another, keeping the pact they accepted.
+
+    For the programme team re-arranging circles formed together (the caller checks the policy and
+    tells the people concerned). Both circles are locked in id order, so two transfers in opposite
+    directions cannot deadlock. Raises MembershipError when the person is not an active participant
+    of the first circle or the second has no free place.
+    """
+    first, second = sorted([from_circle_id, to_circle_id])
+    locked = {first: _lock_circle(first), second: _lock_circle(second)}
+    source, target = locked[from_circle_id], locked[to_circle_id]
+    leaving = Membership.objects.filter(ACTIVE_PARTICIPANT, circle=source, user=user).first()
+    if leaving is None:
+        raise MembershipError(NOT_A_MEMBER)
+    if _places_left(target) <= 0:
+        raise MembershipError(CIRCLE_NO_PLACE_LEFT)
+    now = timezone.now()
+    leaving.status = MembershipStatus.LEFT
+    leaving.left_at = now
+    leaving.save(update_fields=["status", "left_at"])
+    arriving = Membership.objects.filter(circle=target, user=user).first() or Membership(circle=target, user=user)
+    arriving.role = MembershipRole.PARTICIPANT
+    arriving.status = MembershipStatus.ACTIVE
+    arriving.requested_at = now
+    arriving.joined_at = now
+    arriving.pact_accepted_at = leaving.pact_accepted_at or now
+    arriving.left_at = None
+    arriving.save()
+    return arriving
+def memberships_erase_person(*, user: User) -> list[Membership]:
+    """The circles' part of erasing a person (called by the privacy app's erasure, in its transaction).
+
+    The person leaves every circle, waiting list and application as ``membership_leave`` does (freed
+    places go to the waiting lists, facilitators are told, coordinators hear of a circle left without
+    facilitator); then their rows keep only what the programme's figures count (role, status, dates)
+    and lose what the person or a facilitator wrote about them. Circles are locked in id order.
+    """
+    current = (
+        Membership.objects.filter(user=user)
+        .exclude(status__in=[MembershipStatus.LEFT, MembershipStatus.REFUSED])
+        .order_by("circle_id")
+        .values_list("circle_id", flat=True)
+    )
+    for circle_id in list(current):
+        membership_leave(circle_id=circle_id, user=user)
+    rows = list(Membership.objects.filter(user=user).order_by("id"))
+    Membership.objects.filter(user=user).update(application_message="", decision_message="")
+    return rows
+
+
+@transaction.atomic
+def circle_participants_export(*, exported_by: User, circle_ids: list[int]) -> list[Membership]:
+    """The participants of these circles for the coordination's CSV/ODS export, and its audit rows.
+
+    Raises PolicyDenied (``circles.export_participants``). One audit row per circle exported.
+    """
+    memberships = participant_list_for_export(user=exported_by, circle_ids=circle_ids)
+    for circle_id in sorted(set(circle_ids)):
+        audit_record(actor=exported_by, action=AuditAction.CIRCLE_EXPORT, circle=circle_id)
+    return memberships

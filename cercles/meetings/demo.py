@@ -10,15 +10,16 @@ import datetime
 
 from django.utils import timezone
 
-from cercles.circles.models import Circle, Membership, MembershipRole, MembershipStatus
+from cercles.circles.hooks import DemoProgramme
+from cercles.circles.models import Membership, MembershipRole, MembershipStatus
 from cercles.meetings.forms import CyclePlanForm
 from cercles.meetings.planning import CycleShape, Rhythm
 from cercles.meetings.services import CyclePlan, cycle_plan
 
 
-def plan_demo_cycles(circles: list[Circle]) -> None:
+def plan_demo_cycles(programme: DemoProgramme) -> None:
     today = timezone.localdate()
-    for circle in circles:
+    for circle in programme.circles:
         facilitation = Membership.objects.filter(
             circle=circle, role=MembershipRole.FACILITATOR, status=MembershipStatus.ACTIVE
         ).first()

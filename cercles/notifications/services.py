@@ -27,6 +27,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.core import scheduler
 from cercles.core.policy import require
 from cercles.notifications.exceptions import EXPIRED_BEFORE_SENDING, TOO_MANY_ATTEMPTS
@@ -336,5 +338,6 @@ def message_retry(*, message_ids: Sequence[int], retried_by: User) -> int:
         .update(failed_at=None, due_at=now, attempts=0, lease_until=None, claimed_by="")
     )
     if retried:
+        audit_record(actor=retried_by, action=AuditAction.MESSAGES_RETRY)
         transaction.on_commit(partial(_wake_sweeper, urgent=False))
     return retried

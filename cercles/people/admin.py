@@ -1,22 +1,28 @@
 """The coordination pages of people: saves go through the services, nobody is hard-deleted.
 
-Erasing a person will be the erasure service's job (personal-data rights); until then the
-coordination pages offer no delete at all, to anyone. Profiles are the person's own declaration
-(with their consent): shown here, changed by the person on their profile page. See docs/coordination.md.
+Nobody is deleted here: erasing a person on their request is the privacy app's page (linked from the
+person's form, "Effacement"), which runs every app's declared erasure in one transaction. Profiles are
+the person's own declaration (with their consent): shown here, changed by the person on their
+profile page. See docs/coordination.md.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from cercles.core.admin import PolicyAdmin, ReadOnlyInline, ServiceFormAdmin
 from cercles.core.policy import allows, require
 from cercles.people import services
+from cercles.people.exceptions import ProfileError
 from cercles.people.models import Departement, JobFamily, JobFamilyGroup, Organisation, Profile, Region, User
 
 
@@ -50,6 +56,7 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
         (_("Identité"), {"fields": ("first_name", "last_name")}),
         (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Données personnelles"), {"fields": ("erasure", "journal")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -71,9 +78,22 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
         profile = getattr(user, "profile", None)
         return (profile.departement_id or "") if profile else ""
 
+    @admin.display(description=_("effacement"))
+    def erasure(self, user: User) -> str:
+        if user.erased_at is not None:
+            return format_html("{} {}", _("Données effacées le"), date_format(localtime(user.erased_at)))
+        # The privacy app's page, named by its URL: people does not import the app above it.
+        url = reverse("privacy:person_erase", args=[user.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Effacer ses données à sa demande"))
+
+    @admin.display(description=_("journal"))
+    def journal(self, user: User) -> str:
+        url = reverse("admin:audit_auditevent_changelist")
+        return format_html('<a href="{}?person_id={}">{}</a>', url, user.pk, _("Actions qui concernent cette personne"))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
-        readonly += ["last_login", "date_joined"]
+        readonly += ["last_login", "date_joined", "erasure", "journal"]
         if not allows(request.user, "programme.manage_rights"):
             readonly += [*self.RIGHTS_FIELDS, "password"]
         return readonly
@@ -118,10 +138,49 @@ class UserAdmin(ServiceFormAdmin, BaseUserAdmin):  # type: ignore[misc]
             formset.save(commit=False)  # writes nothing; lets the admin's history say so
 
 
+class ValidatedFilter(admin.SimpleListFilter):
+    title = _("suggérée aux autres")
+    parameter_name = "validee"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("oui", str(_("Validée"))), ("non", str(_("À valider")))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in {"oui", "non"}:
+            return queryset.filter(validated_at__isnull=self.value() == "non")
+        return queryset
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ServiceFormAdmin):
-    list_display = ["name", "kind", "departement"]
-    list_filter = ["kind", ("departement__region", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["name", "kind", "departement", "validated"]
+    list_filter = [ValidatedFilter, "kind", ("departement__region", admin.RelatedOnlyFieldListFilter)]
+    actions = ["validate_selected", "merge_selected"]
+
+    @admin.display(description=_("validée"), boolean=True, ordering="validated_at")
+    def validated(self, organisation: Organisation) -> bool:
+        return organisation.validated_at is not None
+
+    @admin.action(description=_("Valider : proposer ces noms aux autres personnes"))
+    def validate_selected(self, request: HttpRequest, queryset: Any) -> None:
+        count = services.organisation_validate(
+            organisation_ids=list(queryset.values_list("pk", flat=True)),
+            validated_by=request.user,  # type: ignore[arg-type]
+        )
+        self.message_user(request, _("%(count)d organisation(s) validée(s).") % {"count": count})
+
+    @admin.action(description=_("Fusionner les doublons sélectionnés (les profils suivent)"))
+    def merge_selected(self, request: HttpRequest, queryset: Any) -> None:
+        try:
+            target = services.organisation_merge(
+                organisation_ids=list(queryset.values_list("pk", flat=True)),
+                merged_by=request.user,  # type: ignore[arg-type]
+            )
+        except ProfileError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+            return
+        self.message_user(request, _("Fusionnées dans « %(name)s ».") % {"name": target.name})
+
     search_fields = ["name", "search_name"]
     fields = ["name", "kind", "departement"]
     list_select_related = ["departement"]

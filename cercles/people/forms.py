@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cercles.people import selectors
@@ -22,7 +23,17 @@ class ProfileForm(forms.Form):
         label=_("Organisation"),
         max_length=200,
         help_text=_("Choisissez dans la liste proposée ou saisissez le nom exact de votre employeur."),
-        widget=forms.TextInput(attrs={"list": "organisations", "autocomplete": "organization"}),
+        # Suggestions from three letters, a few at a time, validated names only (htmx fills the list).
+        widget=forms.TextInput(
+            attrs={
+                "list": "organisations",
+                "autocomplete": "organization",
+                "hx-get": reverse_lazy("people:organisation_suggestions"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#organisations",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
     organisation_kind = forms.ChoiceField(
         label=_("Type d'organisation"), choices=[("", "—"), *OrganisationType.choices]

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+ERASED_PERSON = _("personne supprimée")
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -39,6 +41,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscription"), default=timezone.now)
+    # Set by the erasure service (cercles.privacy): the row stays as a tombstone so that what must
+    # outlive the person (audit log, sent messages' metadata, memberships counted in figures) refers
+    # to an id that shows "personne supprimée"; every personal field is emptied.
+    erased_at = models.DateTimeField(_("données effacées le"), null=True, blank=True, editable=False)
+    # The last sign of life — a visit of a signed-in page, and whatever other apps record through
+    # ``services.person_activity_record`` (a room, an answer from an e-mail) — at most once a day.
+    # What the inactivity retention reads (docs/privacy.md), not only the last login.
+    last_seen_at = models.DateTimeField(_("dernière activité"), null=True, blank=True, editable=False)
+    # When the "your account will be anonymised" e-mail was queued; cleared by a later activity.
+    inactivity_warned_at = models.DateTimeField(
+        _("prévenu·e de son inactivité le"), null=True, blank=True, editable=False
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -60,7 +74,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
     @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return str(ERASED_PERSON)
         full = f"{self.first_name} {self.last_name}".strip()
         # Never derived from the e-mail address: names can be shown where addresses must not.
         return full or str(_("Personne sans nom"))
@@ -155,14 +175,26 @@ class Organisation(models.Model):
     # it is what makes "Mairie de Sète" and "MAIRIE DE SETE" one organisation.
     search_name = models.CharField(max_length=200, editable=False, db_index=True)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    # Set by a coordinator: only validated names are suggested to other people as they type (a name
+    # someone typed is theirs until then — it may be a typo, or worse).
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        # Unique within a département on both databases: PostgreSQL's NULLs are distinct in a plain
+        # unique index, so organisations without a département get a partial index of their own.
         constraints = [
             models.UniqueConstraint(
-                fields=["search_name", "departement"], name="organisation_unique_name_per_departement"
+                fields=["search_name", "departement"],
+                condition=models.Q(departement__isnull=False),
+                name="organisation_unique_name_per_departement",
+            ),
+            models.UniqueConstraint(
+                fields=["search_name"],
+                condition=models.Q(departement__isnull=True),
+                name="organisation_unique_name_without_departement",
             ),
         ]
 
@@ -198,6 +230,8 @@ class Profile(models.Model):
     )
     consent_given_at = models.DateTimeField(_("consentement donné le"), null=True, blank=True)
     consent_version = models.CharField(_("version du texte accepté"), max_length=20, blank=True)
+    # Set when the person withdraws their consent: the account is frozen until they give it again.
+    consent_withdrawn_at = models.DateTimeField(_("consentement retiré le"), null=True, blank=True)
     updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
 
     class Meta:
@@ -208,5 +242,38 @@ class Profile(models.Model):
         return str(self.user)
 
     @property
+    def consent_is_current(self) -> bool:
+        from cercles.people.consent import CONSENT_VERSION
+
+        return self.consent_given_at is not None and self.consent_version == CONSENT_VERSION
+
+    @property
+    def is_frozen(self) -> bool:
+        """Consent withdrawn: the person's data is no longer used until they give it again."""
+        return self.consent_given_at is None and self.consent_withdrawn_at is not None
+
+    @property
     def is_complete(self) -> bool:
         return bool(self.organisation_id and self.job_family_id and self.departement_id and self.consent_given_at)
+
+
+class Consent(models.Model):
+    """One consent given by a person: the version and the very text they accepted, and when.
+
+    A new row each time the text changes and the person accepts it again; ``withdrawn_at`` when they
+    withdraw it from their profile. ``Profile.consent_*`` holds the current state for quick checks.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("personne"))
+    version = models.CharField(_("version"), max_length=20)
+    text = models.TextField(_("texte accepté"))
+    given_at = models.DateTimeField(_("donné le"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentement")
+        verbose_name_plural = _("consentements")
+        ordering = ["-given_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.given_at:%Y-%m-%d}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from cercles.core.policy import COORDINATE_PERMISSION
+from cercles.core.text import normalize_for_search
 from cercles.people.models import Departement, JobFamily, Organisation, Profile, User
 
 
@@ -26,9 +30,24 @@ def job_family_list() -> QuerySet[JobFamily]:
     return JobFamily.objects.select_related("group").order_by("group__name", "name")
 
 
-def organisation_names() -> list[str]:
-    """Names offered as suggestions when a person types their organisation."""
-    return list(Organisation.objects.order_by("name").values_list("name", flat=True).distinct())
+SUGGESTION_MIN_LENGTH = 3
+SUGGESTION_COUNT = 8
+
+
+def organisation_suggestions(*, typed: str) -> list[Organisation]:
+    """A few validated organisations whose name contains what the person typed (three letters at least).
+
+    Case, accents and spaces are ignored (the folded name). Names nobody validated are never offered
+    to others: what one person types is not shown to the next. One query.
+    """
+    folded = normalize_for_search(typed)
+    if len(folded) < SUGGESTION_MIN_LENGTH:
+        return []
+    return list(
+        Organisation.objects.filter(validated_at__isnull=False, search_name__contains=folded)
+        .select_related("departement")
+        .order_by("name", "departement_id")[:SUGGESTION_COUNT]
+    )
 
 
 def coordinator_list() -> QuerySet[User]:
@@ -43,3 +62,26 @@ def coordinator_list() -> QuerySet[User]:
 def coordinator_addresses() -> list[str]:
     """Where to write to the programme team."""
     return sorted(set(coordinator_list().values_list("email", flat=True)))
+
+
+@dataclass(frozen=True)
+class DataProtectionFacts:
+    """What the privacy page states from the settings: who is responsible, whom to write to, how long."""
+
+    controller: str
+    dpo_contact: str
+    inactive_days: int
+    warning_days: int
+    unconfirmed_days: int
+    audit_days: int
+
+
+def data_protection_facts() -> DataProtectionFacts:
+    return DataProtectionFacts(
+        controller=settings.DATA_CONTROLLER,
+        dpo_contact=settings.DPO_CONTACT,
+        inactive_days=settings.INACTIVE_ACCOUNT_RETENTION_DAYS,
+        warning_days=settings.INACTIVE_WARNING_DAYS,
+        unconfirmed_days=settings.UNCONFIRMED_ACCOUNT_RETENTION_DAYS,
+        audit_days=settings.AUDIT_RETENTION_DAYS,
+    )

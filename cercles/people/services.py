@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
-from cercles.people.consent import CONSENT_VERSION
+from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
 from cercles.people.exceptions import (
     CONSENT_REQUIRED,
     EMAIL_TAKEN,
+    MERGE_NEEDS_TWO,
+    NO_CONSENT_TO_WITHDRAW,
     ORGANISATION_EXISTS,
     ORGANISATION_KIND_REQUIRED,
     ORGANISATION_NAME_REQUIRED,
     ProfileError,
 )
-from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
+from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import Group, Permission
@@ -89,11 +95,53 @@ def profile_update(
     profile.departement = departement
     profile.job_family = job_family
     profile.job_title = job_title.strip()
-    if consent and not profile.consent_given_at:
-        profile.consent_given_at = timezone.now()
-        profile.consent_version = CONSENT_VERSION
+    if consent and not profile.consent_is_current:
+        _record_consent(profile)
     profile.updated_at = timezone.now()
     profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _record_consent(profile: Profile) -> None:
+    """A new consent row with the very French text accepted; the profile holds the current state."""
+    now = timezone.now()
+    with translation.override("fr"):
+        text = str(CONSENT_SUMMARY)
+    Consent.objects.create(user=profile.user, version=CONSENT_VERSION, text=text, given_at=now)
+    profile.consent_given_at = now
+    profile.consent_version = CONSENT_VERSION
+    profile.consent_withdrawn_at = None
+
+
+@transaction.atomic
+def consent_give(*, user: User) -> Profile:
+    """The person accepts the current text (a new version, or coming back after a withdrawal)."""
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    if not profile.consent_is_current:
+        _record_consent(profile)
+        profile.updated_at = timezone.now()
+        profile.save()
+    return profile
+
+
+@transaction.atomic
+def consent_withdraw(*, user: User) -> Profile:
+    """The person withdraws their consent: the account is frozen until they give it again.
+
+    Their data is kept (they may come back, download or delete it) but no longer used: the site shows
+    them only the explanation, and joining a circle needs a consent (``Profile.is_complete``). Raises
+    ProfileError when there is no consent to withdraw.
+    """
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    if profile is None or profile.consent_given_at is None:
+        raise ProfileError(NO_CONSENT_TO_WITHDRAW)
+    now = timezone.now()
+    Consent.objects.filter(user=user, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    profile.consent_given_at = None
+    profile.consent_version = ""
+    profile.consent_withdrawn_at = now
+    profile.updated_at = now
     profile.save()
     return profile
 
@@ -119,7 +167,9 @@ def person_create(*, created_by: User, email: str, password: str | None = None) 
     address = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=address).exists():
         raise ProfileError(EMAIL_TAKEN, field="email")
-    return User.objects.create_user(address, password or None)
+    person = User.objects.create_user(address, password or None)
+    audit_record(actor=created_by, action=AuditAction.PERSON_CREATE, person=person)
+    return person
 
 
 @transaction.atomic
@@ -147,11 +197,14 @@ def person_update(
     address = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=address).exclude(pk=person.pk).exists():
         raise ProfileError(EMAIL_TAKEN, field="email")
+    before = {name: getattr(person, name) for name in ("email", "first_name", "last_name", "is_active")}
     person.email = address
     person.first_name = first_name.strip()
     person.last_name = last_name.strip()
     person.is_active = is_active
+    changed = [name for name, value in before.items() if getattr(person, name) != value]
     if rights is not None and may_manage_rights:
+        changed += [name for name in ("is_staff", "is_superuser") if getattr(person, name) != getattr(rights, name)]
         person.is_staff = rights.is_staff
         person.is_superuser = rights.is_superuser
     person.full_clean(exclude=["password"])
@@ -159,6 +212,8 @@ def person_update(
     if rights is not None and may_manage_rights:
         person.groups.set(rights.groups)
         person.user_permissions.set(rights.user_permissions)
+        changed.append("rights")
+    audit_record(actor=updated_by, action=AuditAction.PERSON_UPDATE, person=person, changes=changed)
     return person
 
 
@@ -183,4 +238,74 @@ def organisation_update(
     organisation.search_name = search_name
     organisation.full_clean()
     organisation.save()
+    audit_record(
+        actor=updated_by,
+        action=AuditAction.ORGANISATION_UPDATE,
+        object_kind="organisation",
+        object_id=organisation.pk,
+        changes=("name", "kind", "departement"),
+    )
     return organisation
+
+
+def person_activity_record(*, user_id: int, now: datetime.datetime | None = None) -> bool:
+    """Record a sign of life (a visit, a room, an answer from an e-mail): at most one write a day.
+
+    A conditional UPDATE, safe from any thread and outside a transaction; it also clears a pending
+    inactivity warning, so that someone who came back is not anonymised. Returns whether it wrote.
+    """
+    now = now or timezone.now()
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return bool(
+        User.objects.filter(pk=user_id, erased_at__isnull=True)
+        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=start_of_day))
+        .update(last_seen_at=now, inactivity_warned_at=None)
+    )
+
+
+@transaction.atomic
+def organisation_validate(*, organisation_ids: Iterable[int], validated_by: User) -> int:
+    """A coordinator validates names people typed: from now on they are suggested to others.
+
+    Raises DomainPermissionDenied (``programme.administer``). Returns how many were newly validated.
+    """
+    require(validated_by, "programme.administer")
+    ids = list(
+        Organisation.objects.filter(pk__in=list(organisation_ids), validated_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    Organisation.objects.filter(pk__in=ids).update(validated_at=timezone.now())
+    for organisation_id in ids:
+        audit_record(
+            actor=validated_by,
+            action=AuditAction.ORGANISATION_VALIDATE,
+            object_kind="organisation",
+            object_id=organisation_id,
+        )
+    return len(ids)
+
+
+@transaction.atomic
+def organisation_merge(*, organisation_ids: Iterable[int], merged_by: User) -> Organisation:
+    """Merge duplicates into one: the validated one if there is one, else the oldest; its profiles follow.
+
+    The others are deleted once nobody points at them. Raises DomainPermissionDenied
+    (``programme.administer``), ProfileError when fewer than two organisations are given.
+    """
+    require(merged_by, "programme.administer")
+    twins = list(Organisation.objects.select_for_update().filter(pk__in=list(organisation_ids)).order_by("id"))
+    if len(twins) < 2:
+        raise ProfileError(MERGE_NEEDS_TWO)
+    target = next((o for o in twins if o.validated_at is not None), twins[0])
+    others = [o.pk for o in twins if o.pk != target.pk]
+    Profile.objects.filter(organisation_id__in=others).update(organisation=target)
+    Organisation.objects.filter(pk__in=others).delete()
+    audit_record(
+        actor=merged_by,
+        action=AuditAction.ORGANISATION_MERGE,
+        object_kind="organisation",
+        object_id=target.pk,
+        changes=[f"organisation:{pk}" for pk in others],
+    )
+    return target

@@ -38,9 +38,49 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 return redirect(next_url)
             return redirect("circles:my_circles")
-    context = {"form": form, "profile": profile, "organisation_names": selectors.organisation_names()}
+    typed = form["organisation_name"].value() or ""
+    context = {"form": form, "profile": profile, "suggestions": selectors.organisation_suggestions(typed=typed)}
     return render(request, "people/profile_edit.html", context)
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "people/privacy.html", {"summary": CONSENT_SUMMARY, "version": CONSENT_VERSION})
+    context = {"summary": CONSENT_SUMMARY, "version": CONSENT_VERSION, "rules": selectors.data_protection_facts()}
+    return render(request, "people/privacy.html", context)
+
+
+@login_required
+def organisation_suggestions(request: HttpRequest) -> HttpResponse:
+    """The options of the organisation field's list, for what the person typed (htmx)."""
+    suggestions = selectors.organisation_suggestions(typed=request.GET.get("organisation_name", "")[:200])
+    return render(request, "people/organisation_suggestions.html", {"suggestions": suggestions})
+
+
+@login_required
+def consent(request: HttpRequest) -> HttpResponse:
+    """Give consent again: a new version of the text, or coming back after withdrawing it."""
+    profile = selectors.profile_for_user(user=request.user)  # type: ignore[arg-type]
+    if request.method == "POST":
+        services.consent_give(user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Merci : votre consentement est enregistré."))
+        return redirect(_safe_next(request, default="circles:my_circles"))
+    context = {"profile": profile, "summary": CONSENT_SUMMARY, "version": CONSENT_VERSION}
+    return render(request, "people/consent.html", context)
+
+
+@login_required
+def consent_withdraw(request: HttpRequest) -> HttpResponse:
+    """What withdrawing means (GET), then withdraw (POST): the account is frozen."""
+    if request.method == "POST":
+        services.consent_withdraw(user=request.user)  # type: ignore[arg-type]
+        messages.info(request, _("Votre consentement est retiré : votre compte est gelé."))
+        return redirect("people:consent")
+    return render(request, "people/consent_withdraw.html", {"summary": CONSENT_SUMMARY})
+
+
+def _safe_next(request: HttpRequest, *, default: str) -> str:
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return next_url
+    from django.urls import reverse
+
+    return reverse(default)

@@ -67,3 +67,22 @@ def test_the_circle_list_filters_in_french(coordinator_page: Page) -> None:
     coordinator_page.get_by_role("link", name="Animation à pourvoir").click()
     expect(coordinator_page).to_have_url(re.compile(r"animation=a_pourvoir"))
     expect(coordinator_page.locator("#result_list tbody tr")).to_have_count(4)
+
+
+def test_a_coordinator_signs_in_with_password_and_authenticator_code(
+    fresh_context: Callable[..., object], live_server: object, reference_data: None
+) -> None:
+    from tests.factories import PASSWORD, totp_code
+
+    coordinator = make_user("claire", is_staff=True)
+    page = fresh_context().new_page()  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/compte/login/")  # type: ignore[attr-defined]
+    page.locator("input[name=login]").fill(coordinator.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(re.compile("/compte/2fa/authenticate/"))
+    page.locator("input[name=code]").fill(totp_code())
+    page.locator("input[name=code]").press("Enter")
+    page.wait_for_url(lambda url: "/compte/" not in url)  # signed in: sent on from the login pages
+    page.goto(f"{live_server.url}/coordination/circles/circle/")  # type: ignore[attr-defined]
+    expect(page).to_have_url(re.compile("/coordination/circles/circle/"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import client_for
-from tests.factories import make_circle
+from tests.factories import make_circle, make_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -120,18 +120,14 @@ class TestRightsStayWithSuperusers:
         assert response.status_code == 403
 
     def test_a_coordinator_cannot_edit_a_superuser(self, claire) -> None:
-        from cercles.people.models import User
-
-        root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+        root = make_superuser()
         response = client_for(claire).post(f"/coordination/people/user/{root.pk}/change/", {"email": "x@y.fr"})
         assert response.status_code == 403
         root.refresh_from_db()
         assert root.email == "root@exemple.fr"
 
     def test_a_superuser_still_manages_rights(self, bob) -> None:
-        from cercles.people.models import User
-
-        root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+        root = make_superuser()
         page = client_for(root).get(f"/coordination/people/user/{bob.pk}/change/")
         assert 'name="is_superuser"' in page.content.decode()
 
@@ -151,15 +147,13 @@ def test_memberships_are_read_only_in_the_coordination(claire, alice) -> None:
 def test_only_technical_administration_sees_and_changes_the_role_groups(claire) -> None:
     from django.contrib.auth.models import Group
 
-    from cercles.people.models import User
-
     coordination = Group.objects.get(name="Coordination")
     coordinator = client_for(claire)
     assert coordinator.get("/coordination/auth/group/").status_code == 403
     assert coordinator.get(f"/coordination/auth/group/{coordination.pk}/change/").status_code == 403
     assert "/coordination/auth/group/" not in coordinator.get("/coordination/").content.decode()
 
-    root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+    root = make_superuser()
     technical = client_for(root)
     listing = technical.get("/coordination/auth/group/")
     assert listing.status_code == 200
@@ -169,9 +163,7 @@ def test_only_technical_administration_sees_and_changes_the_role_groups(claire) 
 def test_the_role_groups_cannot_be_deleted_even_by_a_superuser() -> None:
     from django.contrib.auth.models import Group
 
-    from cercles.people.models import User
-
-    root = client_for(User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long"))
+    root = client_for(make_superuser())
     for name in ("Coordination", "Observation"):
         group = Group.objects.get(name=name)
         assert root.get(f"/coordination/auth/group/{group.pk}/delete/").status_code == 403

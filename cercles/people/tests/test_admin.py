@@ -8,7 +8,7 @@ from cercles.people.exceptions import EMAIL_TAKEN, ORGANISATION_EXISTS
 from cercles.people.models import Departement, Organisation, OrganisationType, Profile, User
 from conftest import client_for
 from tests.admin_pages import admin_form_data, filtered
-from tests.factories import make_user
+from tests.factories import make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_an_address_already_taken_is_refused_on_the_form(claire: User, bob: User
 
 
 def test_nobody_deletes_a_person(claire: User, bob: User) -> None:
-    root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+    root = make_superuser()
     for user in (claire, root):
         client = client_for(user)
         assert client.post(f"{PEOPLE}{bob.pk}/delete/", {"post": "yes"}).status_code == 403
@@ -103,7 +103,7 @@ def test_an_organisation_cannot_take_the_name_of_another_in_the_same_departement
 def test_a_superuser_grants_rights_through_the_service(bob: User) -> None:
     from django.contrib.auth.models import Group
 
-    root = User.objects.create_superuser("root@exemple.fr", "un-mot-de-passe-long")
+    root = make_superuser()
     client = client_for(root)
     url = f"{PEOPLE}{bob.pk}/change/"
     coordination = Group.objects.get(name="Coordination")

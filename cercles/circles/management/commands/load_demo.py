@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cercles.circles.demo import (
     DEMO_LOGINS,
+    DEMO_TOTP_KEY,
+    current_totp_code,
     demo_is_loaded,
     demo_load,
     demo_logins_path,
@@ -41,3 +43,9 @@ class Command(BaseCommand):
         for email, role in DEMO_LOGINS:
             password = passwords.get(email, "(password file missing: rm -rf data to start again)")
             self.stdout.write(f"  {email:<32} {password:<18} {role}")
+        secret = passwords.get(DEMO_TOTP_KEY)
+        if secret:
+            self.stdout.write(
+                f"  Second factor of {DEMO_LOGINS[0][0]} (TOTP): add the secret {secret} to an authenticator"
+                f" app (Aegis, FreeOTP…); code right now: {current_totp_code(secret)}"
+            )

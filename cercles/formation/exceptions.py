@@ -1,0 +1,60 @@
+"""Domain errors of the formation; the messages are the French sentences users see (tests import them)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainNotFound
+
+CALL_NOT_OPEN = _("Cet appel à candidatures n'est pas encore ouvert.")
+CALL_DATES_OUT_OF_ORDER = _("La fin de l'appel doit suivre son ouverture.")
+CALL_SIZES_OUT_OF_ORDER = _("La taille maximale d'un groupe doit être au moins égale à la taille minimale.")
+CALL_NEEDS_A_SLOT = _("Proposez au moins un créneau de rencontre (par exemple « mardi 9h–12h »).")
+SLOT_UNREADABLE = _(
+    "Créneau illisible : « {line} ». Écrivez un jour puis des heures, "
+    "par exemple « mardi 9h–12h » ou « jeudi 14h30-17h »."
+)
+ALREADY_APPLIED = _("Vous avez déjà candidaté à cet appel.")
+PROFILE_INCOMPLETE = _("Complétez votre profil avant de candidater : il sert à former des groupes variés.")
+SLOT_REQUIRED = _("Choisissez au moins un créneau où vous êtes disponible.")
+MOTIVATION_REQUIRED = _("Dites en quelques mots ce que vous venez chercher.")
+NO_APPLICATION = _("Vous n'avez pas de candidature en cours à cet appel.")
+WITHDRAW_CLOSED = _("L'appel est clos : pour renoncer à votre place, écrivez à l'équipe du programme.")
+CALL_PUBLISHED = _("Les groupes de cet appel sont déjà publiés.")
+RUN_IN_PROGRESS = _("Un calcul est déjà en cours pour cet appel : attendez sa fin ou annulez-le.")
+RUN_NOT_FINISHED = _("Ce calcul n'est pas terminé.")
+RUN_NOT_PUBLISHABLE = _("Seul un calcul terminé peut être publié (un calcul annulé ou impossible ne l'est pas).")
+RUN_BREAKS_CONSTRAINTS = _(
+    "La répartition enfreint encore des contraintes (voir la liste en haut de page) : corrigez-la avant de publier."
+)
+RUN_EDITED_MEANWHILE = _(
+    "Quelqu'un a modifié cette répartition pendant que vous la regardiez. La page a été rechargée : "
+    "vérifiez la répartition actuelle puis refaites votre modification."
+)
+EDIT_UNKNOWN_PERSON = _("Cette personne ne fait pas partie de ce calcul.")
+EDIT_UNKNOWN_GROUP = _("Ce groupe n'existe pas dans ce calcul.")
+REPLAY_IMPOSSIBLE = _("Seul un calcul arrivé à son terme peut être rejoué.")
+SEAT_NOT_OFFERED = _("Aucune place ne vous est proposée dans ce cercle, ou le délai pour l'accepter est passé.")
+PACT_REQUIRED = _("Pour prendre votre place, acceptez le pacte de confidentialité du cercle.")
+MOVE_SAME_CIRCLE = _("Cette personne est déjà dans ce cercle.")
+MOVE_TARGET_FULL = _("Ce cercle a déjà le nombre maximal de personnes prévu par l'appel.")
+MOVE_NOT_PLACED = _("Cette personne n'a pas de place dans un cercle de l'appel.")
+CALL_NOT_PUBLISHED = _("Les groupes de cet appel ne sont pas encore publiés.")
+
+
+class FormationError(DomainError):
+    status_code = 409
+
+
+class CallNotFound(DomainNotFound):
+    def __init__(self) -> None:
+        super().__init__(_("Cet appel à candidatures n'existe pas."))
+
+
+class CallEditError(DomainError):
+    def __init__(self, message: object, *, field: str | None = None) -> None:
+        super().__init__(message)  # type: ignore[arg-type]
+        self.field = field
+
+
+class RunEditConflict(ConcurrentEditError):
+    def __init__(self) -> None:
+        super().__init__(RUN_EDITED_MEANWHILE)

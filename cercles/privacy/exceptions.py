@@ -1,0 +1,15 @@
+from django.utils.translation import gettext_lazy as _
+
+from cercles.core.exceptions import DomainError
+
+ALREADY_ERASED = _("Les données de ce compte ont déjà été effacées.")
+ERASE_CONFIRMATION_REQUIRED = _("Cochez la case pour confirmer la suppression de votre compte.")
+STAFF_ERASED_BY_SUPERUSER = _(
+    "Le compte d'un membre de l'équipe du programme ne peut être supprimé que par l'administration technique."
+)
+
+
+class PrivacyError(DomainError):
+    def __init__(self, message: object, *, field: str | None = None) -> None:
+        super().__init__(message)  # type: ignore[arg-type]
+        self.field = field
