@@ -734,6 +734,8 @@ def membership_transfer(*, from_circle_id: int, to_circle_id: int, user: User) -
     arriving.left_at = None
     arriving.save()
     return arriving
+
+
 def memberships_erase_person(*, user: User) -> list[Membership]:
     """The circles' part of erasing a person (called by the privacy app's erasure, in its transaction).
 
