@@ -1,8 +1,9 @@
 """The attestation de participation (PDF, fpdf2): the circle, the dates attended and the hours.
 
-Public employers ask for it to count training time. The programme's name and the signatory come from
-settings (``PROGRAMME_NAME``, ``ATTESTATION_SIGNATORY``). The core PDF fonts are Latin-1: characters
-outside it (typographic apostrophes, "œ") are replaced by their nearest Latin-1 spelling.
+Public employers ask for it to count training time. The programme's name is the one its coordinators
+set (``cercles.core.selectors.programme_name``); the signatory comes from settings
+(``ATTESTATION_SIGNATORY``). The core PDF fonts are Latin-1: characters outside it (typographic
+apostrophes, "œ") are replaced by their nearest Latin-1 spelling.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from fpdf import FPDF
 
+from cercles.core.selectors import programme_name
 from cercles.meetings.planning import PARIS
 from cercles.meetings.selectors import AttestationData
 
@@ -34,7 +36,7 @@ def attestation_pdf(data: AttestationData) -> bytes:
     pdf.set_font("Helvetica", "B", 16)
     pdf.multi_cell(0, 10, _latin1("Attestation de participation"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 7, _latin1(settings.PROGRAMME_NAME), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, _latin1(programme_name()), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     person = data.person.get_full_name() or data.person.email
     text = (

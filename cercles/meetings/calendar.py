@@ -20,6 +20,7 @@ import icalendar
 from django.conf import settings
 from django.utils import timezone
 
+from cercles.core.selectors import programme_name
 from cercles.meetings.planning import PARIS
 
 PRODID = "-//Cercles//Séances//FR"
@@ -78,7 +79,7 @@ def _event(data: EventData, *, method: str | None, attendee: str | None) -> ical
         event.add("description", data.description)
     if method is not None:
         organizer = icalendar.vCalAddress(f"mailto:{settings.MEETINGS_ORGANIZER_EMAIL}")
-        organizer.params["cn"] = icalendar.vText(settings.PROGRAMME_NAME)
+        organizer.params["cn"] = icalendar.vText(programme_name())
         event.add("organizer", organizer)
         if attendee:
             address = icalendar.vCalAddress(f"mailto:{attendee}")

@@ -67,10 +67,13 @@ def circle_meetings(*, circle_id: int, user: User) -> CircleMeetings:
     circle = _circle(circle_id)
     require(user, "meetings.view", circle)
     meetings: list[Meeting] = list(
-        Meeting.objects.filter(circle=circle).annotate(
+        Meeting.objects.filter(circle=circle)
+        .annotate(
             coming_count=Count("rsvps", filter=Q(rsvps__answer=RsvpAnswer.YES)),
             not_coming_count=Count("rsvps", filter=Q(rsvps__answer=RsvpAnswer.NO)),
         )
+        # Meta.ordering does not apply to an aggregated query: in date order, said explicitly.
+        .order_by("starts_at", "id")
     )
     can_rsvp = allows(user, "meetings.rsvp", circle)
     answers: dict[int, str] = {}
