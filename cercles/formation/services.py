@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from cercles.circles.models import Circle, Rhythm
+from cercles.circles.models import Circle, MeetingFormat, Rhythm
 from cercles.circles.services import circle_create, membership_admit, membership_transfer
 from cercles.core.policy import require
 from cercles.formation.engine import build_problem, child_main
@@ -73,6 +73,9 @@ from cercles.formation.models import (
     RunStatus,
 )
 from cercles.grouping import Effect, GroupingEvaluator, Problem, Violation
+from cercles.meetings.planning import CycleShape, weekday_rank
+from cercles.meetings.planning import Rhythm as CycleRhythm
+from cercles.meetings.services import CyclePlan, cycle_plan
 from cercles.notifications.services import message_enqueue
 from cercles.people.models import User
 
@@ -700,6 +703,8 @@ def call_publish(*, run_id: int, published_by: User) -> list[Circle]:
             is_open=False,
         )
         FormedGroup.objects.create(call=call, circle=circle, index=index, slot=slot, first_meeting_on=start)
+        if slot is not None:
+            _plan_cycle(circle=circle, call=call, slot=slot, first_date=start, planned_by=published_by)
         circles.append(circle)
         for person in members:
             application = applications.get(person)
@@ -720,6 +725,43 @@ def call_publish(*, run_id: int, published_by: User) -> list[Circle]:
     call.published_run = run
     call.save(update_fields=["published_at", "published_run"])
     return circles
+
+
+# The kind's rhythm as the meetings' planner knows it; a free rhythm is left to the facilitators.
+CYCLE_RHYTHMS: dict[str, CycleRhythm] = {
+    Rhythm.WEEKLY: CycleRhythm.WEEKLY,
+    Rhythm.FORTNIGHTLY: CycleRhythm.FORTNIGHTLY,
+    Rhythm.MONTHLY: CycleRhythm.MONTHLY_NTH,
+}
+
+
+def _plan_cycle(*, circle: Circle, call: Call, slot: CallSlot, first_date: datetime.date, planned_by: User) -> None:
+    """Plan the new circle's meetings on its shared slot: the slot's weekday and Paris time, the kind's rhythm.
+
+    Online circles only: an in-person or hybrid circle needs a place that only its facilitators will
+    know, and a free rhythm has no dates to compute; both are planned later on the circle's page. A plan
+    that fails (a date in the past…) fails the publication, which then rolls back whole.
+    """
+    rhythm = CYCLE_RHYTHMS.get(call.kind.default_rhythm)
+    if rhythm is None or call.meeting_format != MeetingFormat.ONLINE:
+        return
+    if rhythm == CycleRhythm.MONTHLY_NTH and weekday_rank(first_date)[0] == 5:
+        rhythm = CycleRhythm.MONTHLY_LAST  # "le 5e jeudi" exists in few months: "le dernier jeudi" instead
+    day = datetime.date.min
+    slot_minutes = int(
+        (datetime.datetime.combine(day, slot.ends_at) - datetime.datetime.combine(day, slot.starts_at)).seconds / 60
+    )
+    duration = min(call.kind.default_duration_minutes or slot_minutes, slot_minutes)
+    cycle_plan(
+        circle_id=circle.pk,
+        planned_by=planned_by,
+        plan=CyclePlan(
+            shape=CycleShape(rhythm=rhythm, first_date=first_date, count=call.kind.default_meeting_count or 6),
+            start_time=slot.starts_at,
+            duration_minutes=duration,
+            meeting_format=call.meeting_format,
+        ),
+    )
 
 
 @transaction.atomic

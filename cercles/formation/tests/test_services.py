@@ -380,6 +380,63 @@ class TestPublishing:
         subjects = [m.subject for m in mail.outbox]
         assert sum("Une place vous attend" in s for s in subjects) == len(where)
 
+    def test_an_online_circle_gets_its_cycle_on_the_shared_slot_in_paris_time_across_the_clock_change(
+        self, claire: User, run_now: Runner
+    ) -> None:
+        from cercles.circles.models import CircleKind
+        from cercles.meetings.models import Meeting
+        from cercles.meetings.planning import PARIS
+
+        CircleKind.objects.filter(slug="codeveloppement").update(default_rhythm="hebdomadaire", default_meeting_count=6)
+        call = make_call(claire, slots="mardi 9h–12h", same_organisation_allowed=True)
+        # Six Tuesdays from early March next year: the clocks change on the last Sunday of March.
+        first = services.first_meeting_on(datetime.date(timezone.localdate().year + 1, 3, 1), 1)
+        Call.objects.filter(pk=call.pk).update(cycle_starts_on=first)
+        call.refresh_from_db()
+        make_applicants(call, 8, slot_sets=[list(call.slots.all())])
+        [circle] = services.call_publish(run_id=run_now(call).pk, published_by=claire)
+        meetings = list(Meeting.objects.filter(circle=circle).order_by("starts_at"))
+        local = [meeting.starts_at.astimezone(PARIS) for meeting in meetings]
+        assert [start.date() for start in local] == [first + datetime.timedelta(weeks=n) for n in range(6)]
+        assert {(start.hour, start.minute) for start in local} == {(9, 0)}
+        assert sorted({start.utcoffset() for start in local}) == [
+            datetime.timedelta(hours=1),
+            datetime.timedelta(hours=2),
+        ]
+        circle.refresh_from_db()
+        assert (circle.start_date, circle.end_date) == (first, first + datetime.timedelta(weeks=5))
+
+    def test_a_monthly_cycle_starting_on_a_fifth_weekday_falls_on_the_last_one(
+        self, claire: User, run_now: Runner
+    ) -> None:
+        from cercles.circles.models import CircleKind
+        from cercles.meetings.models import Meeting
+        from cercles.meetings.planning import PARIS, weekday_rank
+
+        CircleKind.objects.filter(slug="codeveloppement").update(default_rhythm="mensuel", default_meeting_count=3)
+        call = make_call(claire, slots="jeudi 14h–17h", same_organisation_allowed=True)
+        year = timezone.localdate().year + 1
+        days = (datetime.date(year, 1, 1) + datetime.timedelta(days=n) for n in range(365))
+        fifth = next(day for day in days if day.weekday() == 3 and day.day >= 29)  # a fifth Thursday
+        Call.objects.filter(pk=call.pk).update(cycle_starts_on=fifth)
+        call.refresh_from_db()
+        make_applicants(call, 8, slot_sets=[list(call.slots.all())])
+        [circle] = services.call_publish(run_id=run_now(call).pk, published_by=claire)
+        dates = [
+            m.starts_at.astimezone(PARIS).date() for m in Meeting.objects.filter(circle=circle).order_by("starts_at")
+        ]
+        assert len(dates) == 3
+        assert all(day.weekday() == 3 and weekday_rank(day)[1] for day in dates)
+
+    def test_an_in_person_circle_is_left_for_its_facilitators_to_plan(self, claire: User, run_now: Runner) -> None:
+        from cercles.meetings.models import Meeting
+
+        call = make_call(claire, slots="mardi 9h–12h", same_organisation_allowed=True, meeting_format="presentiel")
+        make_applicants(call, 8, slot_sets=[list(call.slots.all())])
+        circles = services.call_publish(run_id=run_now(call).pk, published_by=claire)
+        assert circles
+        assert not Meeting.objects.filter(circle__in=circles).exists()
+
     def test_publishing_twice_is_impossible(self, call: Call, claire: User, run_now: Runner) -> None:
         run, _circles = self._published(call, claire, run_now)
         with pytest.raises(FormationError) as error:
