@@ -27,6 +27,7 @@ from cercles.meetings.services import rsvp_set
 from cercles.notifications.models import PENDING, Message
 from cercles.notifications.services import Queued, message_enqueue, message_enqueue_many
 from cercles.people.models import User
+from cercles.people.services import person_activity_record
 from cercles.reminders import exceptions as errors
 from cercles.reminders.exceptions import ReminderError, ReminderSettingsConflict
 from cercles.reminders.models import ReminderOptOut, ReminderSettings
@@ -202,9 +203,12 @@ def rsvp_from_link(*, token: str, signed_in: User | None = None) -> Rsvp:
     if Rsvp.objects.filter(meeting=link.meeting, user=link.user, answer=link.answer).exists():
         raise ReminderError(errors.LINK_ALREADY_USED)
     try:
-        return rsvp_set(meeting_id=link.meeting.pk, user=link.user, answer=link.answer)
+        rsvp = rsvp_set(meeting_id=link.meeting.pk, user=link.user, answer=link.answer)
     except (MeetingError, DomainPermissionDenied):
         raise ReminderError(errors.RSVP_NOT_POSSIBLE) from None
+    # An answer from the e-mail is a sign of life: the inactivity retention must not count this person out.
+    person_activity_record(user_id=link.user.pk)
+    return rsvp
 
 
 @dataclass(frozen=True)

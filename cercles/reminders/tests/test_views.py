@@ -48,6 +48,14 @@ def test_opening_an_rsvp_link_changes_nothing_and_the_button_records(meeting: Me
 
 
 @time_machine.travel(NOW, tick=False)
+def test_an_answer_from_the_email_counts_as_the_persons_last_activity(meeting: Meeting, bob: User) -> None:
+    User.objects.filter(pk=bob.pk).update(last_seen_at=NOW - datetime.timedelta(days=300))
+    Client().post(rsvp_url(meeting, bob, answer="oui"))
+    bob.refresh_from_db()
+    assert bob.last_seen_at == NOW
+
+
+@time_machine.travel(NOW, tick=False)
 def test_a_reused_rsvp_link_says_so_and_changes_nothing(meeting: Meeting, bob: User) -> None:
     url = rsvp_url(meeting, bob)
     Client().post(url)
