@@ -6,17 +6,17 @@ person's row first, then the circle's).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cercles.circles import services
 from cercles.circles.exceptions import MembershipError
 from cercles.circles.models import Membership, MembershipStatus
 from cercles.privacy.services import person_erase
 from tests.factories import make_circle, make_user
+from tests.races import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -28,26 +28,8 @@ def _needs_postgresql(reference_data: None) -> None:
 
 
 def _together(*actions: Callable[[], object]) -> list[BaseException]:
-    barrier = threading.Barrier(len(actions))
-    errors: list[BaseException] = []
-
-    def run(action: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action()
-        except MembershipError:
-            pass  # the join came second: refused, as it should be
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
+    # A join that comes second is refused, as it should be.
+    return run_at_once(actions, expected=(MembershipError,))
 
 
 @pytest.mark.parametrize("attempt", range(4))

@@ -8,11 +8,9 @@ one of two edits made on the same version wins while the other is told.
 from __future__ import annotations
 
 import datetime
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cercles.circles.models import MeetingFormat
 from cercles.meetings.exceptions import MeetingEditConflict
@@ -21,6 +19,7 @@ from cercles.meetings.planning import PARIS
 from cercles.meetings.services import MeetingChanges, cycle_plan, meeting_update, poll_answer, poll_create
 from cercles.meetings.tests.conftest import weekly_plan
 from tests.factories import make_circle, make_user, seat
+from tests.races import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -29,27 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 def _needs_postgresql(reference_data: None) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL): row locks under real concurrent transactions")
-
-
-def race(actions: list[Callable[[], object]]) -> list[BaseException]:
-    barrier = threading.Barrier(len(actions))
-    errors: list[BaseException] = []
-
-    def run(action: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action()
-        except BaseException as error:  # reported to the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -64,7 +42,7 @@ def test_a_slot_answered_twice_at_once_keeps_one_answer(attempt: int) -> None:
         duration_minutes=90,
     )
     slot = poll.slots.get()
-    errors = race(
+    errors = run_at_once(
         [
             lambda answer=answer: poll_answer(poll_id=poll.pk, user=member, answers={slot.pk: answer})
             for answer in ("oui", "non", "si_besoin")
@@ -92,6 +70,6 @@ def test_two_edits_of_the_same_version_one_wins_the_other_is_told() -> None:
         )
         for who, hour in ((facilitator, 9), (coordinator, 14))
     ]
-    errors = race(edits)
+    errors = run_at_once(edits)
     assert [type(error) for error in errors] == [MeetingEditConflict]
     assert Meeting.objects.get(pk=meeting.pk).sequence == 1

@@ -5,11 +5,10 @@ Runs on PostgreSQL with two real concurrent transactions (SELECT … FOR UPDATE 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cercles.circles.models import CircleKind
 from cercles.methods import services
@@ -18,6 +17,7 @@ from cercles.methods.library import CODEVELOPPEMENT
 from cercles.methods.models import CircleMethod, KindMethod
 from cercles.methods.protocol import parse_method
 from tests.factories import make_circle, make_user
+from tests.races import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -29,27 +29,6 @@ assert SEANCE is not None
 def _needs_postgresql(reference_data: None) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL): row locks under two real concurrent transactions")
-
-
-def race(attempts: list[Callable[[], object]]) -> list[BaseException]:
-    barrier = threading.Barrier(len(attempts))
-    errors: list[BaseException] = []
-
-    def run(attempt: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            attempt()
-        except BaseException as error:  # reported to the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -68,7 +47,7 @@ def test_two_facilitators_adapting_at_once_one_wins(attempt: int) -> None:
             choices=choices,
         )
 
-    errors = race([adapt(alice, 5), adapt(fanny, 15)])
+    errors = run_at_once([adapt(alice, 5), adapt(fanny, 15)])
     assert [type(error) for error in errors] == [AdaptationConflict]
     assert CircleMethod.objects.get(circle=circle).version == 1
 
@@ -100,7 +79,7 @@ def test_two_coordinators_editing_the_shipped_method_at_once_one_wins(attempt: i
             changes=changes,
         )
 
-    errors = race([edit(editors[0], "Version A"), edit(editors[1], "Version B")])
+    errors = run_at_once([edit(editors[0], "Version A"), edit(editors[1], "Version B")])
     assert [type(error) for error in errors] == [MethodEditConflict]
     stored = KindMethod.objects.get(kind=kind)
     assert stored.version == 1
