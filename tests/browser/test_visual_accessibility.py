@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from cercles.core.colours import contrast_ratio
 from tests.factories import make_circle, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -20,19 +21,10 @@ def _channels(css_colour: str) -> tuple[float, float, float, float]:
     return red, green, blue, alpha
 
 
-def _luminance(red: float, green: float, blue: float) -> float:
-    def linear(channel: float) -> float:
-        channel /= 255
-        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-
-
 def contrast(foreground: str, background: str) -> float:
     red, green, blue, alpha = _channels(foreground)
     assert alpha == 1.0, f"{foreground} is translucent: its contrast depends on what lies under it"
-    lighter, darker = sorted((_luminance(red, green, blue), _luminance(*_channels(background)[:3])), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+    return contrast_ratio((red, green, blue), _channels(background)[:3])
 
 
 # The page's background behind an element: the first ancestor with an opaque background colour.
