@@ -5,14 +5,13 @@ Runs on PostgreSQL with two real concurrent transactions (SELECT … FOR UPDATE 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cercles.circles import services
 from cercles.circles.models import Membership, MembershipStatus
 from tests.factories import fill, make_circle, make_user
+from tests.races import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -24,24 +23,12 @@ def _needs_postgresql(reference_data: None) -> None:
 
 
 def race(circle_id: int, users: list) -> list[BaseException]:
-    barrier = threading.Barrier(len(users))
-    errors: list[BaseException] = []
-
-    def attempt(user) -> None:  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait(timeout=10)
-            services.membership_request(circle_id=circle_id, user=user, pact_accepted=True)
-        except BaseException as error:  # reported to the test, which fails on any
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
+    return run_at_once(
+        [
+            lambda user=user: services.membership_request(circle_id=circle_id, user=user, pact_accepted=True)
+            for user in users
+        ]
+    )
 
 
 @pytest.mark.parametrize("attempt", range(5))
@@ -78,26 +65,18 @@ def test_two_editors_saving_the_same_version_at_once_one_is_refused_nothing_is_o
     circle = make_circle(capacity=8)
     editor = make_user(is_staff=True)
     version = circle.version
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def save(title: str) -> None:
         try:
-            barrier.wait(timeout=10)
             services.circle_update(
                 circle_id=circle.pk, editor=editor, version=version, changes=_changes_from(circle, title=title)
             )
             outcomes.append(title)
         except CircleEditConflict:
             outcomes.append("refusé")
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=save, args=(title,)) for title in ("Titre A", "Titre B")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    assert run_at_once([lambda: save("Titre A"), lambda: save("Titre B")]) == []
     assert len(outcomes) == 2
     assert outcomes.count("refusé") == 1
     (saved,) = [title for title in outcomes if title != "refusé"]
