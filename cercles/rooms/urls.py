@@ -8,4 +8,5 @@ urlpatterns = [
     path("seances/<int:meeting_id>/salle/", views.room_page, name="room"),
     path("seances/<int:meeting_id>/salle/etat/", views.snapshot, name="snapshot"),
     path("seances/<int:meeting_id>/salle/commande/", views.command, name="command"),
+    path("seances/<int:meeting_id>/salle/projection/", views.projector, name="projector"),
 ]

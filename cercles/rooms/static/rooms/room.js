@@ -20,6 +20,7 @@ const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30000;
 const DEGRADE_AFTER_FAILURES = 2;
 const PING_MS = 25000;
+const OPEN_TIMEOUT_MS = 10000;
 const SAVE_DELAY_MS = 800;
 const ONE_MINUTE = 60;
 
@@ -62,7 +63,7 @@ class Room {
     this.refreshing = null;
     this.refreshAgain = false;
     this.stopped = false;
-    this.lastLeft = null;
+    this.sawMoreThanAMinute = new Set();
     this.minuteAnnounced = new Set();
     this.deadlineSent = new Set();
     this.pendingWriting = null;
@@ -127,9 +128,11 @@ class Room {
       return;
     }
     this.socket = socket;
+    // A socket that hangs while connecting (a proxy that swallows the upgrade) is given up and retried.
+    const openTimer = setTimeout(() => { if (socket.readyState === WebSocket.CONNECTING) socket.close(); }, OPEN_TIMEOUT_MS);
     socket.addEventListener("open", () => {
+      clearTimeout(openTimer);
       if (this.socket !== socket) return;
-      this.failures = 0;
       this.everConnected = true;
       this.setConnection("connected");
       this.stopPolling();
@@ -142,6 +145,9 @@ class Room {
       if (this.socket !== socket) return;
       let message;
       try { message = JSON.parse(event.data); } catch (error) { return; }
+      // Counted as working once the server has spoken: a socket that opens and dies at once (a proxy that
+      // lets the upgrade through and cuts it) still ends in the degraded mode.
+      this.failures = 0;
       if (message.type === "version" && Number(message.version) > this.shownVersion) this.refresh();
       if (message.type === "pong" && message.server_now) this.offsetMs = Date.parse(message.server_now) - Date.now();
     });
@@ -268,7 +274,6 @@ class Room {
       }
     }
     this.announceChanges(before, fresh.dataset);
-    this.lastLeft = null;
     this.tick();
   }
 
@@ -353,14 +358,16 @@ class Room {
         }
       }
       const key = `${data.step}@${data.deadline}`;
-      if (this.lastLeft !== null && this.lastLeft > ONE_MINUTE && left <= ONE_MINUTE && left > 0 && !this.minuteAnnounced.has(key)) {
+      // "Plus qu'une minute" once per deadline, and only if this page saw more than a minute left (opened
+      // with 20 s left, the person does not need it said).
+      if (left > ONE_MINUTE) this.sawMoreThanAMinute.add(key);
+      if (left <= ONE_MINUTE && left > 0 && this.sawMoreThanAMinute.has(key) && !this.minuteAnnounced.has(key)) {
         this.minuteAnnounced.add(key);
         this.announce(this.text.one_minute);
       }
-      this.lastLeft = left;
       if (left <= 0 && data.auto && !this.deadlineSent.has(key)) {
         this.deadlineSent.add(key);
-        this.sendDeadlineReached(Number(data.step));
+        this.sendDeadlineReached(Number(data.step), key);
       }
       projected = Math.max(deadline, now) + after;
     } else if (data.status === "en_pause") {
@@ -424,13 +431,19 @@ class Room {
     this.refresh();
   }
 
-  async sendDeadlineReached(step) {
+  async sendDeadlineReached(step, key) {
     const body = new FormData();
     body.append("command", "deadline_reached");
     body.append("step", String(step));
     body.append("version", String(this.shownVersion));
     body.append("csrfmiddlewaretoken", this.csrfToken(null));
-    try { await this.post(this.commandUrl, body, null); } catch (error) { /* the next reader sends it */ }
+    try {
+      const { reply } = await this.post(this.commandUrl, body, null);
+      // This page's clock ran ahead of the server's: send it again when the deadline really comes.
+      if (reply && reply.code === "too_early") this.deadlineSent.delete(key);
+    } catch (error) {
+      this.deadlineSent.delete(key);
+    }
     this.refresh();
   }
 
