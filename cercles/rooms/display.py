@@ -117,6 +117,7 @@ class RoomDisplay:
     version: int
     status: str
     status_label: str
+    variant: str
     started: bool
     running: bool
     paused: bool
@@ -224,6 +225,7 @@ def room_display(snapshot: dict[str, Any]) -> RoomDisplay:
         version=int(snapshot.get("version") or 0),
         status=status,
         status_label=status_label(status),
+        variant=str(snapshot.get("variant") or ""),
         started=started,
         running=status == "en_cours",
         paused=status == "en_pause",

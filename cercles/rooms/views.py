@@ -19,6 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cercles.core.policy import PolicyDenied
+from cercles.meetings.models import Meeting
+from cercles.methods.exceptions import MethodNotDescribed
+from cercles.methods.selectors import circle_method
 from cercles.rooms import refusals, selectors, services
 from cercles.rooms.display import client_messages, room_display
 from cercles.rooms.refusals import RoomRefusal
@@ -43,13 +46,26 @@ def _room_context(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     meeting = selectors.room_meeting(meeting_id=meeting_id, user=request.user)  # type: ignore[arg-type]
     services.room_open(meeting, opened_by=request.user)  # type: ignore[arg-type]
     snapshot = selectors.room_snapshot(meeting_id, request.user, timezone.now())  # type: ignore[arg-type]
+    room = room_display(snapshot)
     return {
         "snapshot": snapshot,
         "meeting": meeting,
         "circle": meeting.circle,
-        "room": room_display(snapshot),
+        "room": room,
         "room_messages": client_messages(),
+        "variants": _variants(meeting, request) if room.is_facilitator and room.status == "attente" else [],
     }
+
+
+def _variants(meeting: Meeting, request: HttpRequest) -> list[dict[str, Any]]:
+    """The method's variants the facilitation may pick before the start (the circle's durations)."""
+    try:
+        method = circle_method(circle_id=meeting.circle_id, user=request.user)  # type: ignore[arg-type]
+    except (MethodNotDescribed, PolicyDenied):
+        return []
+    return [
+        {"key": plan.protocol.key, "name": plan.protocol.name, "minutes": plan.total_minutes} for plan in method.plans
+    ]
 
 
 def _wants_fragment(request: HttpRequest) -> bool:

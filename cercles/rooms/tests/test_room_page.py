@@ -273,3 +273,15 @@ def test_a_broken_snapshot_value_never_breaks_the_display() -> None:
     assert display.step_index == 2
     assert display.projected_end_text == ""
     assert display.speaker is None
+
+
+def test_before_the_start_only_the_facilitation_picks_the_method_variant(
+    circle: Circle, meeting: Meeting, alice: User, bob: User
+) -> None:
+    facilitator_body = text_of(client_for(alice).get(reverse("rooms:room", args=[meeting.pk])))
+    assert "Variante de la méthode" in facilitator_body
+    for variant in ("seance", "premiere_seance", "deux_clients"):
+        assert f'<option value="{variant}"' in facilitator_body
+    assert "Variante de la méthode" not in text_of(client_for(bob).get(reverse("rooms:room", args=[meeting.pk])))
+    command(alice, meeting, "start")
+    assert "Variante de la méthode" not in text_of(client_for(alice).get(reverse("rooms:room", args=[meeting.pk])))

@@ -22,6 +22,7 @@ const DEGRADE_AFTER_FAILURES = 2;
 const PING_MS = 25000;
 const OPEN_TIMEOUT_MS = 10000;
 const SAVE_DELAY_MS = 800;
+const WRITING_REREAD_MS = 20000;
 const ONE_MINUTE = 60;
 
 const parisClock = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" });
@@ -87,6 +88,12 @@ class Room {
     window.addEventListener("offline", () => this.setConnection("reconnecting"));
     window.addEventListener("pagehide", () => this.flushAllSaves(true));
     setInterval(() => this.tick(), 1000);
+    // What others write in circle-visible slots sends no event (drafts are never broadcast): re-read
+    // now and then while the step has writing to show.
+    setInterval(() => {
+      const writing = this.writing();
+      if (document.visibilityState === "visible" && writing && writing.children.length) this.refresh();
+    }, WRITING_REREAD_MS);
     this.tick();
     this.connect();
   }
@@ -279,27 +286,28 @@ class Room {
 
   swapWriting(fresh) {
     const current = this.writing();
-    if (!current || current.dataset.step === fresh.dataset.step) return;
-    // Never take a text field from under someone typing: save, and swap when they leave it.
-    if (isTextField(document.activeElement) && current.contains(document.activeElement)) {
+    if (!current) return;
+    // Never take a text field from under someone typing, nor a draft not yet saved: save, and swap
+    // when they leave the field (what others wrote then appears; a new step's slots too).
+    const typing = isTextField(document.activeElement) && current.contains(document.activeElement);
+    if (typing || current.querySelector("[data-dirty], [data-saving]")) {
       this.pendingWriting = fresh;
       this.flushAllSaves(false);
       return;
     }
-    this.flushAllSaves(false);
     current.replaceWith(fresh);
     this.pendingWriting = null;
   }
 
   onFocusOut(event) {
     const writing = this.writing();
-    if (!this.pendingWriting || !writing || !writing.contains(event.target)) return;
+    if (!writing || !writing.contains(event.target)) return;
+    const field = this.draftFieldOf(event.target);
+    if (field && field.dataset.dirty) { clearTimeout(this.saveTimers.get(field)); this.save(field, false); }
+    if (!this.pendingWriting) return;
+    // Swapped once the person has left the writing and the drafts are saved (the next read brings it).
     setTimeout(() => {
-      if (this.pendingWriting && !(writing.contains(document.activeElement) && isTextField(document.activeElement))) {
-        const fresh = this.pendingWriting;
-        this.pendingWriting = null;
-        if (writing.isConnected) writing.replaceWith(fresh);
-      }
+      if (!(writing.contains(document.activeElement) && isTextField(document.activeElement))) this.refresh();
     }, 0);
   }
 
@@ -405,6 +413,15 @@ class Room {
   }
 
   async onSubmit(event) {
+    const draft = event.target.querySelector && event.target.querySelector("[data-save-url]");
+    if (draft && !this.stopped) {
+      // "Enregistrer" on a slot: the same save as while typing, without leaving the page.
+      event.preventDefault();
+      draft.dataset.dirty = "1";
+      clearTimeout(this.saveTimers.get(draft));
+      this.save(draft, false);
+      return;
+    }
     const form = event.target.closest("form[data-command]");
     if (!form || this.stopped) return;
     event.preventDefault();
@@ -456,9 +473,17 @@ class Room {
 
   // --- drafts -----------------------------------------------------------------------------------
 
+  // The draft field a form control belongs to: the field itself, or the text of its slot's form (an
+  // action plan's commitments are saved with it).
+  draftFieldOf(element) {
+    if (!element || !element.matches) return null;
+    if (element.matches("[data-save-url]")) return element;
+    return element.form ? element.form.querySelector("[data-save-url]") : null;
+  }
+
   onInput(event) {
-    const field = event.target;
-    if (!field.matches || !field.matches("textarea[data-save-url], input[data-save-url]")) return;
+    const field = this.draftFieldOf(event.target);
+    if (!field) return;
     field.dataset.dirty = "1";
     this.setSaveStatus(field, this.text.unsaved);
     clearTimeout(this.saveTimers.get(field));
@@ -473,9 +498,8 @@ class Room {
   }
 
   saveStatusElement(field) {
-    if (field.dataset.statusId) return document.getElementById(field.dataset.statusId);
-    const holder = field.closest("[data-slot-container], .room-slot, form, section, div");
-    return holder ? holder.querySelector("[data-save-status]") : null;
+    if (!field.id) return null;
+    return this.root.querySelector(`[data-status-for="${CSS.escape(field.id)}"]`);
   }
 
   setSaveStatus(field, message) {
@@ -483,17 +507,25 @@ class Room {
     if (status && message) status.textContent = message;
   }
 
+  setDraftVersion(field, version) {
+    field.dataset.version = String(version);
+    // The form's own field too: its "Enregistrer" button posts it.
+    const hidden = field.form && field.form.querySelector("input[name=version]");
+    if (hidden) hidden.value = String(version);
+  }
+
   async save(field, leaving) {
     if (!field.dataset.dirty) return;
     if (field.dataset.saving) { field.dataset.saveAgain = "1"; return; }
     field.dataset.saving = "1";
     delete field.dataset.dirty;
-    const body = new FormData();
-    body.append("step", field.dataset.step || "");
-    body.append("slot", field.dataset.slot || "");
-    body.append("text", field.value);
-    body.append("version", field.dataset.version || "0");
-    body.append("csrfmiddlewaretoken", this.csrfToken(field.form));
+    // The whole slot form (text, and an action plan's commitments), on the version this tab last saved.
+    const body = field.form ? new FormData(field.form) : new FormData();
+    body.set("step", field.dataset.step || "");
+    body.set("slot", field.dataset.slot || "");
+    body.set("text", field.value);
+    body.set("version", field.dataset.version || "0");
+    body.set("csrfmiddlewaretoken", this.csrfToken(field.form));
     try {
       const response = await fetch(field.dataset.saveUrl, {
         method: "POST",
@@ -505,12 +537,12 @@ class Room {
       let reply = null;
       try { reply = await response.json(); } catch (error) { reply = null; }
       if (response.ok && reply) {
-        if (reply.version !== undefined) field.dataset.version = String(reply.version);
+        if (reply.version !== undefined) this.setDraftVersion(field, reply.version);
         this.setSaveStatus(field, interpolate(this.text.saved_at, { time: parisClock.format(new Date(this.serverNow())) }));
       } else if (response.status === 409 && reply) {
         // Saved meanwhile from another tab: say so, show nothing silently lost; the next keystroke saves
         // this text over the other one, knowingly.
-        if (reply.version !== undefined) field.dataset.version = String(reply.version);
+        if (reply.version !== undefined) this.setDraftVersion(field, reply.version);
         const message = reply.message || this.text.not_saved;
         this.setSaveStatus(field, message);
         this.showAlert(message);
@@ -526,6 +558,7 @@ class Room {
     } finally {
       delete field.dataset.saving;
       if (field.dataset.saveAgain) { delete field.dataset.saveAgain; this.save(field, leaving); }
+      else if (this.pendingWriting && !isTextField(document.activeElement)) this.refresh();
     }
   }
 }
