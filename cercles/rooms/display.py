@@ -148,6 +148,7 @@ class RoomDisplay:
     roles: list[dict[str, str]]
     speaker: Person | None
     round: list[RoundEntry]
+    order_key: str  # the round's order as ids, for the script to tell a moved round from a new person
     hands: list[Person]
     me: Person
     is_facilitator: bool
@@ -265,6 +266,7 @@ def room_display(snapshot: dict[str, Any]) -> RoomDisplay:
         roles=[{"key": key, "name": name} for key, name in role_names.items()],
         speaker=speaker,
         round=round_entries,
+        order_key=",".join(str(person) for person in order),
         hands=hands,
         me=me,
         is_facilitator=bool(raw_me.get("is_facilitator")),

@@ -430,8 +430,19 @@ class Room {
     const body = new FormData(form);
     const submitter = event.submitter;
     if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    const seen = this.meetingKey();
     try {
-      const { status, reply } = await this.post(this.commandUrl, body, form);
+      let { status, reply } = await this.post(this.commandUrl, body, form);
+      if (reply && reply.code === "stale_version") {
+        // The version also moves when someone joins, leaves or raises a hand. If the meeting itself (step,
+        // time, speaker, round) is as the person saw it, their command still means what they meant: sent
+        // once more on the new version. Otherwise (another facilitator moved on) the refusal stands.
+        await this.refresh();
+        if (this.meetingKey() === seen) {
+          body.set("version", String(this.shownVersion));
+          ({ status, reply } = await this.post(this.commandUrl, body, form));
+        }
+      }
       if (reply && reply.ok) {
         this.clearAlert();
       } else if (reply && reply.message) {
@@ -446,6 +457,15 @@ class Room {
     }
     // Read the room again now rather than wait for the event (and after a refusal: someone else moved it).
     this.refresh();
+  }
+
+  meetingKey() {
+    const live = this.live();
+    if (!live) return "";
+    const data = live.dataset;
+    // While running the deadline says the time; while paused the time left does (it runs on otherwise).
+    const time = data.status === "en_pause" ? data.timeLeft : data.deadline;
+    return [data.status, data.step, time, data.speaker, data.order].join("|");
   }
 
   async sendDeadlineReached(step, key) {
