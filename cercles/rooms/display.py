@@ -305,4 +305,7 @@ def client_messages() -> dict[str, str]:
         "unsaved": _("Modifications en cours…"),
         "saved_at": _("Enregistré à %(time)s"),
         "not_saved": _("Pas encore enregistré : nouvel essai à la prochaine frappe."),
+        "writing_deferred": _(
+            "L'étape a changé. Votre texte est gardé ; quittez le champ pour voir les écrits de la nouvelle étape."
+        ),
     }

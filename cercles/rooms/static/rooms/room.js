@@ -293,10 +293,23 @@ class Room {
     if (typing || current.querySelector("[data-dirty], [data-saving]")) {
       this.pendingWriting = fresh;
       this.flushAllSaves(false);
+      if (current.dataset.step !== fresh.dataset.step) this.noteWritingDeferred(current);
       return;
     }
     current.replaceWith(fresh);
     this.pendingWriting = null;
+  }
+
+  noteWritingDeferred(writing) {
+    // Said where the person is writing: the step moved on, their text stays until they leave the field.
+    let note = writing.querySelector("[data-writing-deferred]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "room-writing-deferred";
+      note.dataset.writingDeferred = "";
+      writing.prepend(note);
+    }
+    note.textContent = this.text.writing_deferred || "";
   }
 
   onFocusOut(event) {
