@@ -13,6 +13,7 @@ Run once per CI run, in the embedded mode (SQLite), like the accessibility crawl
 from __future__ import annotations
 
 import datetime
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -293,3 +294,57 @@ def test_the_room_reflows_at_320_px(person_page: Callable[..., Page]) -> None:
 
 def scrolls_sideways(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"))
+
+
+def test_the_room_reconnects_and_polls_while_its_socket_is_down(person_page: Callable[..., Page]) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    circle = make_circle(facilitators=(alice,), capacity=6, title="Codéveloppement des cadres")
+    seat(circle, bob)
+    now = timezone.now()
+    meeting = Meeting.objects.create(
+        circle=circle,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(hours=2),
+        meeting_format="en_ligne",
+        room_name="salle-codev-coupure",
+    )
+    room = f"/seances/{meeting.pk}/salle/"
+    facilitator = person_page(alice, clock=None)
+    member = person_page(bob, clock=now)
+    # Bob's sockets go through the test: the first one reaches the server, then the line is cut until
+    # the test lets the next attempts through again.
+    sockets: list[Any] = []
+    line_open = {"value": True}
+
+    def route(socket_route: Any) -> None:
+        if line_open["value"]:
+            socket_route.connect_to_server()
+            sockets.append(socket_route)
+        else:
+            socket_route.close(code=4000)
+
+    member.route_web_socket(re.compile(r"/ws/salles/"), route)
+    facilitator.goto(room)
+    member.goto(room)
+    status = member.locator("[data-connection-text]")
+    expect(status).to_have_text("Connecté")
+
+    line_open["value"] = False
+    sockets[-1].close(code=4000)
+    expect(status).to_have_text("Reconnexion…")
+    member.clock.fast_forward(2_000)  # the first retry (1 s at most, with jitter) meets a cut line too
+    expect(status).to_have_text("Mode dégradé : actualisation toutes les 5 s")
+
+    # Meanwhile the meeting starts: Bob's page sees it by polling the snapshot.
+    expect(facilitator.locator("[data-connection-text]")).to_have_text("Connecté")
+    facilitator.get_by_role("button", name="Commencer la séance").click()
+    expect(phase(facilitator)).to_have_text("Présentation de la méthode et accord du groupe")
+    member.clock.fast_forward(5_000)
+    expect(phase(member)).to_have_text("Présentation de la méthode et accord du groupe")
+
+    # The line comes back: the next retry connects and the page says so.
+    line_open["value"] = True
+    member.clock.fast_forward(4_000)
+    expect(status).to_have_text("Connecté")
+    facilitator.get_by_role("button", name="Étape suivante").click()
+    expect(phase(member)).to_have_text("Exposé de la problématique")

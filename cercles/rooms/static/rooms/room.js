@@ -195,7 +195,9 @@ class Room {
 
   wake() {
     if (this.stopped) return;
-    if (!this.socket || this.socket.readyState > WebSocket.OPEN) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.setConnection("connected");  // the socket outlived a short loss of the network
+    } else if (!this.socket || this.socket.readyState > WebSocket.OPEN) {
       this.failures = Math.min(this.failures, DEGRADE_AFTER_FAILURES - 1);
       this.connect();
     }
