@@ -320,13 +320,16 @@ def room_open(meeting: Meeting, *, opened_by: User, variant: str | None = None) 
 
 
 @transaction.atomic
-def room_choose_variant(meeting_id: int, variant: str, *, chosen_by: User) -> Room:
+def room_choose_variant(meeting_id: int, variant: str, *, chosen_by: User, seen_version: int | None = None) -> Room:
     """Before the start, the facilitation picks another variant of the method (first meeting, two clients).
 
-    Presence and roles stay; the plan is rebuilt. Raises Http404, PolicyDenied, RoomRefusal."""
+    Presence and roles stay; the plan is rebuilt. ``seen_version`` (from a form) must be the room's.
+    Raises Http404, PolicyDenied, RoomRefusal."""
     meeting = _meeting(meeting_id)
     require(chosen_by, "rooms.facilitate", meeting.circle)
     room = _locked_room(meeting, chosen_by)
+    if seen_version is not None and seen_version != room.version:
+        _refuse(meeting_id, chosen_by, refusals.STALE_VERSION)
     state = codec.decode(room.state)
     if state.status != Status.WAITING:
         _refuse(meeting_id, chosen_by, refusals.NO_SUCH_VARIANT)
