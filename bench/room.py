@@ -170,6 +170,7 @@ class Room:
         self.meeting, self.version, self.sessions = meeting, version, sessions
         self.heard: dict[int, list[float]] = {}  # version -> when each socket heard it
         self.all_heard: dict[int, asyncio.Event] = {}
+        self.answered: list[float] = []  # how long each POST took to answer
 
     def expect(self, version: int) -> asyncio.Event:
         return self.all_heard.setdefault(version, asyncio.Event())
@@ -244,6 +245,7 @@ async def _command(room: Room, port: int) -> tuple[float, int]:
     assert status == 200, (status, reply)
     assert reply["ok"], reply
     room.version = reply["version"]
+    room.answered.append(time.perf_counter() - sent)
     return sent, room.version
 
 
@@ -286,6 +288,7 @@ async def _run(world: list[dict[str, Any]], socket_port: int, command_port: int,
             results["snapshot"].extend(await _reread(room, command_port))
     for _ in range(rounds):
         await asyncio.gather(*(change(room, "all") for room in rooms))
+    results["post"] = [duration for room in rooms for duration in room.answered]
     for task in listeners:
         task.cancel()
     await asyncio.gather(*listeners, return_exceptions=True)
@@ -338,6 +341,7 @@ def main() -> None:
                 print(f"--- {log.name} (last lines)\n" + "\n".join(errors.splitlines()[-15:]))
     print(f"event, one room changing at a time:  {_milliseconds(results['one'])}")
     print(f"event, all {args.rooms} rooms at once:       {_milliseconds(results['all'])}")
+    print(f"command POST answered (both modes): {_milliseconds(results['post'])}")
     print(f"snapshot re-read ({args.clients} at once):      {_milliseconds(results['snapshot'])}")
     print(f"queries per command: {command_queries}; per snapshot: {snapshot_queries}")
     print(f"load average: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")

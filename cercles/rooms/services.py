@@ -540,7 +540,7 @@ def room_membership_changed(event: str, membership: Membership) -> None:
     if membership.status != MembershipStatus.ACTIVE:
         user_id = membership.user_id
         transaction.on_commit(lambda: send_leave(user_id, circle_id))
-    rooms = list(Room.objects.select_for_update().filter(meeting__circle_id=circle_id, ended_at=None))
+    rooms = list(Room.objects.select_for_update(of=("self",)).filter(meeting__circle_id=circle_id, ended_at=None))
     if not rooms:
         return
     people, facilitators = _people(circle_id)
