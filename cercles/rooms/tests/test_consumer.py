@@ -278,3 +278,22 @@ def test_the_asgi_application_authenticates_the_socket_with_the_session(world: R
         assert not connected  # another site's page cannot open the socket with the person's cookie
 
     run(scenario)
+
+
+def test_a_version_announced_while_the_socket_is_being_let_in_is_not_lost_nor_sent_early() -> None:
+    from cercles.rooms.consumers import RoomConsumer
+
+    sent: list[str] = []
+
+    async def scenario() -> None:
+        consumer = RoomConsumer()
+        consumer.send = lambda text_data=None, **_: _record(text_data)  # type: ignore[method-assign,assignment]
+        await consumer.room_version({"type": "room.version", "version": 7})
+        await consumer.room_leave({"type": "room.leave", "circle": None})
+        assert sent == []  # not let in yet: nothing goes out
+        assert consumer.version_heard_before_joining == 7
+
+    async def _record(text: str | None) -> None:
+        sent.append(text or "")
+
+    run(scenario)
