@@ -156,8 +156,7 @@ def _blueprint(meeting: Meeting, user: User, variant: str | None) -> _Blueprint 
     except MethodNotDescribed:
         return None
     method: Method | None = view.kind_method.method
-    if method is None:  # circle_method raises instead; kept for the type checker
-        return None
+    assert method is not None  # circle_method raised MethodNotDescribed otherwise
     plans = {plan.protocol.key: plan for plan in view.plans}
     if variant is None:
         first = FIRST_MEETING_VARIANT in plans and _is_first_of_cycle(meeting)

@@ -208,3 +208,12 @@ def test_a_facilitator_picks_the_variant_before_the_start_with_a_command(world: 
     assert (member.status_code, member.json()["code"]) == (403, "not_allowed")
     unknown = _post(world, world.facilitator, {"command": "variant", "variant": "x" * 500, "version": "2"}, **JSON)
     assert (unknown.status_code, unknown.json()["code"]) == (400, "no_such_variant")
+
+
+def test_a_snapshot_of_a_room_never_opened_is_a_404_and_a_plain_post_from_outside_is_a_403(world: RoomWorld) -> None:
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        room_snapshot(world.meeting.pk, world.member, timezone.now())
+    outside = _post(world, world.outsider, {"command": "start", "version": "1"})
+    assert outside.status_code == 403
