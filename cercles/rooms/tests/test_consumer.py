@@ -35,6 +35,15 @@ def world(reference_data: None) -> RoomWorld:
     return room_world()
 
 
+@pytest.fixture(autouse=True)
+def _a_fresh_channel_layer_per_test() -> None:
+    # Each test runs its own event loop; the Redis layer's locks belong to the loop that made them
+    # (a server process has one loop for its life).
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+
+
 def _communicator(meeting_id: int, user: Any) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/salles/{meeting_id}/")
     communicator.scope["user"] = user

@@ -41,6 +41,14 @@ def world() -> RoomWorld:
     return room_world()
 
 
+@pytest.fixture(autouse=True)
+def _a_fresh_channel_layer_per_test() -> None:
+    # The Redis layer's locks belong to the event loop that made them; each test makes its own.
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+
+
 def _state(meeting: Meeting):  # type: ignore[no-untyped-def]
     return codec.decode(Room.objects.get(meeting=meeting).state)
 
