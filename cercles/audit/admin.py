@@ -51,7 +51,7 @@ def _name(people: dict[Any, Any], person_id: int | None) -> str:
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     administer = "audit.view"
-    list_display = ["at", "actor", "what", "person", "circle", "object", "changed_fields"]
+    list_display = ["at", "actor", "what", "person", "circle", "object", "changed_fields", "count"]
     list_filter = [ActionFilter, "object_kind"]
     date_hierarchy = "at"
     # ?person_id=…, ?actor_id=…, ?circle_id=… filter too (links from a person's page).
