@@ -407,7 +407,7 @@ def run_start(
         action=AuditAction.RUN_START,
         object_kind="run",
         object_id=run.pk,
-        # A re-run or a replay names the run it starts from; the number of applicants placed is the count.
+        # Whether it is a re-run or a replay; the count is the number of applicants given to the engine.
         changes=[name for name, value in (("rerun_of", run.rerun_of_id), ("replay_of", run.replay_of_id)) if value],
         count=len(run.problem.get("people", [])),
     )
