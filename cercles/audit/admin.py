@@ -84,7 +84,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("objet"))
     def object(self, event: AuditEvent) -> str:
-        return f"{event.object_kind} {event.object_id}" if event.object_kind else "—"
+        if not event.object_kind:
+            return "—"
+        # A row about several objects of a kind (a cycle's meetings) names the kind and says how many.
+        return event.object_kind if event.object_id is None else f"{event.object_kind} {event.object_id}"
 
     @admin.display(description=_("champs modifiés"))
     def changed_fields(self, event: AuditEvent) -> str:

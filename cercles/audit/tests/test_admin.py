@@ -89,3 +89,12 @@ def test_the_log_shows_how_many_things_an_action_touched(claire: User, alice: Us
     page = client_for(claire).get(reverse(LOG), {"action": AuditAction.ATTENDANCE_RECORD}).content.decode()
     assert "Présences notées" in page
     assert '<td class="field-count">7</td>' in page
+
+
+@pytest.mark.django_db
+def test_a_row_about_several_objects_of_a_kind_names_the_kind_alone(claire: User, alice: User, circle: Circle) -> None:
+    with transaction.atomic():
+        audit_record(actor=alice, action=AuditAction.MEETINGS_PLAN, circle=circle, object_kind="meeting", count=6)
+    page = client_for(claire).get(reverse(LOG)).content.decode()
+    assert '<td class="field-object">meeting</td>' in page
+    assert "meeting None" not in page
