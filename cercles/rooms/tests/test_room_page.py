@@ -285,3 +285,20 @@ def test_before_the_start_only_the_facilitation_picks_the_method_variant(
     assert "Variante de la méthode" not in text_of(client_for(bob).get(reverse("rooms:room", args=[meeting.pk])))
     command(alice, meeting, "start")
     assert "Variante de la méthode" not in text_of(client_for(alice).get(reverse("rooms:room", args=[meeting.pk])))
+
+
+def test_the_facilitation_runs_another_variant_picked_on_the_page(
+    circle: Circle, meeting: Meeting, alice: User
+) -> None:
+    client = client_for(alice)
+    page = client.get(reverse("rooms:room", args=[meeting.pk])).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    response = client.post(
+        reverse("rooms:command", args=[meeting.pk]),
+        {"command": "variant", "variant": "deux_clients", "version": version.group(1)},
+        follow=True,
+    )
+    body = text_of(response)
+    assert '<option value="deux_clients" selected>' in body
+    assert "Consultation (2e client·e)" in body
