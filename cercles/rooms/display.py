@@ -273,7 +273,12 @@ def room_display(snapshot: dict[str, Any]) -> RoomDisplay:
         is_first_step=index == 0,
         is_last_step=index >= len(steps) - 1,
         my_hand_raised=me.id in {person.id for person in hands},
-        may_raise_hand=started and mode == FREE and my_role_speaks and (speaker is None or speaker.id != me.id),
+        # Presence is an open socket (docs/rooms.md): the button appears once the page is connected.
+        may_raise_hand=started
+        and mode == FREE
+        and me.present
+        and my_role_speaks
+        and (speaker is None or speaker.id != me.id),
         may_pass=started and mode == ROUND and me.id in order and me.id not in done,
         may_end_turn=started and speaker is not None and speaker.id == me.id and mode in (ROUND, FREE),
         present_count=sum(1 for person in people if person.present),
