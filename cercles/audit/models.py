@@ -32,6 +32,7 @@ class AuditAction(models.TextChoices):
     INVITATION_WITHDRAW = "invitation.withdraw", _("Invitation à co-animer retirée")
     FACILITATOR_REMOVE = "facilitator.remove", _("Co-animation retirée")
     MESSAGES_RETRY = "messages.retry", _("Messages en échec relancés")
+    CALL_UPDATE = "call.update", _("Appel à candidatures modifié")
 
 
 class AuditEvent(models.Model):

@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from cercles.circles.models import CircleKind
-from cercles.formation.models import Application, ApplicationStatus, Call, CallSlot
+from cercles.formation.models import Application, ApplicationAnswer, ApplicationStatus, Call, CallSlot
 from cercles.formation.services import CallFields, call_create
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
@@ -55,8 +55,13 @@ def make_applicants(
     organisations: int | None = None,
     slot_sets: Sequence[Sequence[CallSlot]] | None = None,
     prefix: str = "candidat",
+    answers: Sequence[Sequence[str]] | None = None,
 ) -> list[Application]:
-    """``count`` applicants with varied organisations, types, job families and départements (bulk)."""
+    """``count`` applicants with varied organisations, types, job families and départements (bulk).
+
+    ``answers``, cycled over the applicants, gives each one's choice for each of the call's questions
+    in order ("" leaves a question unanswered).
+    """
     rng = random.Random(seed)
     departements = list(Departement.objects.order_by("code")[:30])
     families = list(JobFamily.objects.order_by("code"))
@@ -116,4 +121,12 @@ def make_applicants(
         for index, application in enumerate(applications)
         for slot in sets[index % len(sets)]
     )
+    questions = list(call.questions.order_by("position"))
+    if answers:
+        ApplicationAnswer.objects.bulk_create(
+            ApplicationAnswer(application=application, question=question, choice=choice)
+            for index, application in enumerate(applications)
+            for question, choice in zip(questions, answers[index % len(answers)], strict=False)
+            if choice
+        )
     return applications
