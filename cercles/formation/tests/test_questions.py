@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from cercles.formation import explain, selectors, services
 from cercles.formation.exceptions import (
@@ -26,6 +28,7 @@ from cercles.formation.tests.factories import make_applicants, make_call
 from cercles.people.models import User
 from cercles.privacy.registry import declaration_for
 from cercles.privacy.services import person_erase
+from conftest import client_for
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +240,38 @@ class TestPersonalData:
         ]
         person_erase(person_id=person.pk, erased_by=person)
         assert not ApplicationAnswer.objects.filter(application__call=call).exists()
+
+
+class TestPages:
+    def test_the_apply_form_asks_the_questions_and_a_refusal_keeps_what_was_typed(
+        self, claire: User, bob: User
+    ) -> None:
+        call = _call_with_questions(claire)
+        seniority, size = _questions(call)
+        client = client_for(bob)
+        url = reverse("formation:apply", args=[call.pk])
+        page = client.get(url).content.decode()
+        assert seniority.label in page
+        assert 'type="radio"' in page
+        assert "Je préfère ne pas répondre" in page  # the optional question only
+        typed = {
+            "motivation": "Mon texte patiemment écrit",
+            "slots": [call.slots.first().pk],
+            f"question_{size.pk}": "grande",
+        }
+        response = client.post(url, typed)
+        html = response.content.decode().replace("&#x27;", "'")
+        assert response.status_code == 400
+        assert str(ANSWER_REQUIRED).format(label=seniority.label) in html
+        assert "Mon texte patiemment écrit" in html
+        chosen = re.search(r'<input[^>]*value="grande"[^>]*>', html)
+        assert chosen is not None
+        assert "checked" in chosen.group()
+        response = client.post(url, {**typed, f"question_{seniority.pk}": "douze ans"})
+        assert str(ANSWER_NOT_A_CHOICE).format(label=seniority.label) in response.content.decode().replace(
+            "&#x27;", "'"
+        )
+        response = client.post(url, {**typed, f"question_{seniority.pk}": "2 à 5 ans"}, follow=True)
+        assert f"{seniority.label} : 2 à 5 ans" in response.content.decode()
+        manage = client_for(claire).get(reverse("formation:manage", args=[call.pk])).content.decode()
+        assert f"{size.label} : grande" in manage
