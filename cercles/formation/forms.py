@@ -14,6 +14,7 @@ from cercles.formation.exceptions import (
     ANSWER_REQUIRED,
     QUESTION_CHOICES_COUNT,
     QUESTION_LABEL_INVALID,
+    CallEditError,
 )
 from cercles.formation.models import Call, CallQuestion, CallSlot, Territory
 from cercles.formation.services import (
@@ -25,6 +26,7 @@ from cercles.formation.services import (
     QUESTION_LABEL_LENGTH,
     CallFields,
     QuestionFields,
+    parse_slots,
 )
 
 WEIGHT_HELP = _("0 : ne compte pas ; plus le nombre est grand, plus cet écart compte.")
@@ -79,6 +81,15 @@ class CallForm(forms.Form):
     time_budget_seconds = forms.IntegerField(
         label=_("Temps de calcul (secondes)"), min_value=1, max_value=300, initial=20
     )
+
+    def clean_slots_text(self) -> str:
+        # Read here too, so that an unreadable slot is named together with the form's other errors.
+        text: str = self.cleaned_data["slots_text"]
+        try:
+            parse_slots(text)
+        except CallEditError as error:
+            raise forms.ValidationError(str(error.message)) from None
+        return text
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

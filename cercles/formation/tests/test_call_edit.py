@@ -18,6 +18,7 @@ from cercles.formation.exceptions import (
     CALL_EDIT_PUBLISHED,
     CALL_EDITED_MEANWHILE,
     CALL_SIZES_OUT_OF_ORDER,
+    QUESTION_LABEL_INVALID,
     QUESTIONS_FROZEN,
     CallEditConflict,
     CallEditError,
@@ -281,3 +282,25 @@ class TestEditPage:
         data = {k: v for k, v in self._data(call).items() if not k.startswith("questions-")}
         response = client_for(claire).post(reverse("formation:call_edit", args=[call.pk]), data)
         assert response.status_code == 400
+
+
+class TestQuestionForm:
+    def test_choices_without_a_wording_or_a_long_choice_are_refused_and_an_empty_weight_is_the_usual_one(self) -> None:
+        unnamed = QuestionForm({"choices_text": "oui\nnon", "weight": 1})
+        assert not unnamed.is_valid()
+        assert unnamed.errors["label"] == [str(QUESTION_LABEL_INVALID)]
+        long = QuestionForm({"label": "Ancienneté", "choices_text": "court\n" + "l" * 81, "weight": 1})
+        assert not long.is_valid()
+        assert long.errors["choices_text"] == [f"« {'l' * 81} » dépasse 80 caractères."]
+        unweighted = QuestionForm({"label": "Ancienneté", "choices_text": "court\nlong"})
+        assert unweighted.is_valid()
+        assert unweighted.question() == QuestionFields("Ancienneté", ("court", "long"), required=False, weight=1)
+
+
+def test_a_question_deleted_on_the_edit_page_is_removed(claire: User) -> None:
+    call = make_call(claire, questions=(SENIORITY, QuestionFields("Taille", ("petite", "grande"))))
+    data = TestEditPage()._data(call)
+    data["questions-0-DELETE"] = "on"
+    response = client_for(claire).post(reverse("formation:call_edit", args=[call.pk]), data)
+    assert response.status_code == 302
+    assert [q.label for q in call.questions.all()] == ["Taille"]
