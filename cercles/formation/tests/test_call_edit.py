@@ -278,10 +278,17 @@ class TestEditPage:
         manage = client.get(reverse("formation:manage", args=[call.pk])).content.decode()
         assert reverse("formation:call_edit", args=[call.pk]) not in manage
 
-    def test_a_post_without_the_questions_part_is_refused_without_an_error_page(self, call: Call, claire: User) -> None:
+    @pytest.mark.parametrize("total", [None, "beaucoup", 1000])
+    def test_a_tampered_questions_part_is_refused_without_an_error_page(
+        self, call: Call, claire: User, total: object
+    ) -> None:
         data = {k: v for k, v in self._data(call).items() if not k.startswith("questions-")}
+        if total is not None:
+            data.update({"questions-TOTAL_FORMS": total, "questions-INITIAL_FORMS": 0})
         response = client_for(claire).post(reverse("formation:call_edit", args=[call.pk]), data)
         assert response.status_code == 400
+        call.refresh_from_db()
+        assert call.version == 1
 
 
 class TestQuestionForm:
