@@ -303,6 +303,15 @@ class ApplicationForm(forms.Form):
     def question_field(question: CallQuestion) -> str:
         return f"question_{question.pk}"
 
+    @property
+    def question_names(self) -> str:
+        """The questions' fields, for the template to leave them out of the rest of the form."""
+        return ",".join(self.question_field(question) for question in self.questions)
+
+    def question_bound_fields(self) -> list[forms.BoundField]:
+        """Each question's field: the page shows each one as a group of radio buttons under its legend."""
+        return [self[self.question_field(question)] for question in self.questions]
+
     def answers(self) -> dict[int, str]:
         return {question.pk: self.cleaned_data.get(self.question_field(question), "") for question in self.questions}
 
