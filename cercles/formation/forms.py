@@ -82,14 +82,8 @@ class CallForm(forms.Form):
         label=_("Temps de calcul (secondes)"), min_value=1, max_value=300, initial=20
     )
 
-    def clean_slots_text(self) -> str:
-        # Read here too, so that an unreadable slot is named together with the form's other errors.
-        text: str = self.cleaned_data["slots_text"]
-        try:
-            parse_slots(text)
-        except CallEditError as error:
-            raise forms.ValidationError(str(error.message)) from None
-        return text
+    # The call's kind when the form edits a call (its kind field is then gone).
+    kind_for_edit: CircleKind | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,6 +93,15 @@ class CallForm(forms.Form):
             self.initial.setdefault("closes_at", (now + datetime.timedelta(days=21)).strftime("%Y-%m-%dT%H:%M"))
             self.initial.setdefault("cycle_starts_on", (now + datetime.timedelta(days=35)).date().isoformat())
 
+    def clean_slots_text(self) -> str:
+        # Read here too, so that an unreadable slot is named together with the form's other errors.
+        text: str = self.cleaned_data["slots_text"]
+        try:
+            parse_slots(text)
+        except CallEditError as error:
+            raise forms.ValidationError(str(error.message)) from None
+        return text
+
     def fields_for_service(self, questions: Sequence[QuestionFields] = ()) -> tuple[int, CallFields]:
         data = dict(self.cleaned_data)
         data.pop("version", None)
@@ -107,9 +110,6 @@ class CallForm(forms.Form):
         data["min_size"] = data["min_size"] or kind.min_size
         data["max_size"] = data["max_size"] or kind.max_size
         return kind.pk, CallFields(**data, questions=tuple(questions))
-
-    # The call's kind when the form edits a call (its kind field is then gone).
-    kind_for_edit: CircleKind | None = None
 
 
 class CallEditForm(CallForm):

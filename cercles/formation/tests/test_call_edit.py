@@ -19,6 +19,7 @@ from cercles.formation.exceptions import (
     CALL_EDITED_MEANWHILE,
     CALL_SIZES_OUT_OF_ORDER,
     QUESTION_LABEL_INVALID,
+    QUESTION_LABEL_REPEATED,
     QUESTIONS_FROZEN,
     CallEditConflict,
     CallEditError,
@@ -234,6 +235,18 @@ class TestEditPage:
             ["petite", "moyenne", "grande"],
             1,
         )
+
+    def test_two_questions_with_one_wording_are_refused_next_to_the_questions(self, call: Call, claire: User) -> None:
+        data = self._data(call, extra=2)
+        for index in (0, 1):
+            data[f"questions-{index}-label"] = "Ancienneté"
+            data[f"questions-{index}-choices_text"] = "courte\nlongue"
+        response = client_for(claire).post(reverse("formation:call_edit", args=[call.pk]), data)
+        html = response.content.decode().replace("&#x27;", "'")
+        assert response.status_code == 400
+        assert str(QUESTION_LABEL_REPEATED).format(label="Ancienneté") in html
+        assert html.index("Questions du formulaire") < html.index("Deux questions s'intitulent")
+        assert not CallQuestion.objects.filter(call=call).exists()
 
     def test_a_concurrent_edit_is_refused_and_the_form_keeps_what_was_typed(self, call: Call, claire: User) -> None:
         client = client_for(claire)
