@@ -275,3 +275,4 @@ class TestPages:
         assert f"{seniority.label} : 2 à 5 ans" in response.content.decode()
         manage = client_for(claire).get(reverse("formation:manage", args=[call.pk])).content.decode()
         assert f"{size.label} : grande" in manage
+        assert f"« {seniority.label} » (obligatoire, poids 4) ; « {size.label} » (facultative, poids 0)" in manage
