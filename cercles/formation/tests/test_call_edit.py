@@ -291,6 +291,9 @@ class TestEditPage:
         manage = client.get(reverse("formation:manage", args=[call.pk])).content.decode()
         assert reverse("formation:call_edit", args=[call.pk]) not in manage
 
+    def test_the_edit_page_of_a_call_that_does_not_exist_is_not_found(self, claire: User) -> None:
+        assert client_for(claire).get(reverse("formation:call_edit", args=[999999])).status_code == 404
+
     @pytest.mark.parametrize("total", [None, "beaucoup", 1000])
     def test_a_tampered_questions_part_is_refused_without_an_error_page(
         self, call: Call, claire: User, total: object
