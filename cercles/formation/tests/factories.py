@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 import random
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from cercles.circles.models import CircleKind
 from cercles.formation.models import Application, ApplicationAnswer, ApplicationStatus, Call, CallSlot
-from cercles.formation.services import CallFields, call_create
+from cercles.formation.services import CallFields, QuestionFields, call_create
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
@@ -45,6 +46,17 @@ def make_call(
         **extra,  # type: ignore[arg-type]
     )
     return call_create(created_by=coordinator, kind_id=CircleKind.objects.get(slug=kind_slug).pk, fields=fields)
+
+
+def call_fields(call: Call, **changes: object) -> CallFields:
+    """The call's fields as its edit page sends them when nothing is typed, with ``changes``."""
+    questions = tuple(
+        QuestionFields(q.label, tuple(q.choices), q.required, q.weight) for q in call.questions.order_by("position")
+    )
+    names = [f.name for f in dataclasses.fields(CallFields) if f.name not in ("slots_text", "questions")]
+    values: dict[str, object] = {name: getattr(call, name) for name in names}
+    values["slots_text"] = "\n".join(slot.label for slot in call.slots.all())
+    return CallFields(**{**values, "questions": questions, **changes})  # type: ignore[arg-type]
 
 
 def make_applicants(

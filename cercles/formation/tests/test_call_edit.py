@@ -29,7 +29,8 @@ from cercles.formation.exceptions import (
 )
 from cercles.formation.forms import CallEditForm, QuestionForm
 from cercles.formation.models import Application, ApplicationStatus, Call, CallQuestion, FormationRun
-from cercles.formation.services import CallFields, QuestionFields
+from cercles.formation.services import QuestionFields
+from cercles.formation.tests.factories import call_fields as fields_of
 from cercles.formation.tests.factories import make_applicants, make_call
 from cercles.people.models import User
 from conftest import client_for
@@ -39,17 +40,6 @@ pytestmark = pytest.mark.django_db
 Runner = Callable[..., FormationRun]
 
 SENIORITY = QuestionFields("Ancienneté dans la fonction", ("moins de 2 ans", "2 à 5 ans", "plus de 5 ans"), weight=2)
-
-
-def fields_of(call: Call, **changes: Any) -> CallFields:
-    """The call's fields as its edit page would send them unchanged, with ``changes``."""
-    questions = tuple(
-        QuestionFields(q.label, tuple(q.choices), q.required, q.weight) for q in call.questions.order_by("position")
-    )
-    names = [f.name for f in dataclasses.fields(CallFields) if f.name not in ("slots_text", "questions")]
-    values = {name: getattr(call, name) for name in names}
-    values["slots_text"] = "\n".join(slot.label for slot in call.slots.all())
-    return CallFields(**{**values, "questions": questions, **changes})
 
 
 def edit(call: Call, by: User, **changes: Any) -> Call:

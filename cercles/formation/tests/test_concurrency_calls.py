@@ -15,8 +15,7 @@ from cercles.formation import services
 from cercles.formation.exceptions import CallEditConflict, CallEditError, FormationError
 from cercles.formation.models import ApplicationAnswer, Call
 from cercles.formation.services import QuestionFields
-from cercles.formation.tests.factories import make_call
-from cercles.formation.tests.test_call_edit import fields_of
+from cercles.formation.tests.factories import call_fields, make_call
 from tests.factories import make_user
 from tests.races import run_at_once
 
@@ -37,7 +36,7 @@ def test_two_coordinators_saving_the_same_version_at_once_one_wins(attempt: int)
     call = make_call(claire)
 
     def edit(editor: object, title: str) -> Callable[[], object]:
-        fields = fields_of(call, title=title)
+        fields = call_fields(call, title=title)
         return lambda: services.call_update(call_id=call.pk, updated_by=editor, version=1, fields=fields)  # type: ignore[arg-type]
 
     errors = run_at_once([edit(claire, "Titre de Claire"), edit(camille, "Titre de Camille")])
@@ -54,7 +53,7 @@ def test_an_application_arriving_while_the_question_changes_never_keeps_an_answe
     claire, pia = make_user("claire", is_staff=True), make_user("pia")
     call = make_call(claire, questions=(SENIORITY,))
     question = call.questions.get()
-    narrower = fields_of(call, questions=(QuestionFields(SENIORITY.label, ("moins de 5 ans", "5 ans ou plus")),))
+    narrower = call_fields(call, questions=(QuestionFields(SENIORITY.label, ("moins de 5 ans", "5 ans ou plus")),))
 
     def apply() -> object:
         return services.application_submit(
