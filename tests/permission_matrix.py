@@ -689,6 +689,20 @@ FORMATION_ROWS: list[Row] = [
         what="Ouvrir un appel à candidatures",
     ),
     Row(
+        "formation:call_edit",
+        lambda w: _reverse("formation:call_edit", w.formation.call.pk),
+        COORDINATION_ONLY,
+        secrets={"applicant_name": frozenset(), "application_message": frozenset()},
+        what="Modifier un appel tant que ses groupes ne sont pas publiés",
+    ),
+    Row(
+        "formation:call_edit",
+        lambda w: _reverse("formation:call_edit", w.formation.call.pk),
+        _coordination_only(REFUSED),  # an empty form: refused with its messages, the call unchanged
+        method="POST",
+        what="Enregistrer la modification d'un appel",
+    ),
+    Row(
         "formation:manage",
         lambda w: _reverse("formation:manage", w.formation.call.pk),
         COORDINATION_ONLY,

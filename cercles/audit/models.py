@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     POLL_PICK = "poll.pick", _("Créneau retenu")
     # Formation of circles from a call for applications (coordinators).
     CALL_CREATE = "call.create", _("Appel à candidatures ouvert")
+    CALL_UPDATE = "call.update", _("Appel à candidatures modifié")
     RUN_START = "run.start", _("Constitution des groupes lancée")
     RUN_CANCEL = "run.cancel", _("Constitution des groupes arrêtée")
     RUN_EDIT = "run.edit", _("Groupes retouchés à la main")
