@@ -4,6 +4,7 @@ never a copy for a signed-in person, never a stale one after a change."""
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 import time_machine
@@ -137,15 +138,13 @@ def test_a_new_day_renders_the_pages_again(circle: Circle, settings) -> None:
 
 
 def test_pages_expire_after_the_configured_time(circle: Circle, settings) -> None:
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    # A real second: Redis counts expiry on its own clock, which time travel cannot move.
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 1
     url = reverse("circles:home")
-    now = timezone.now().replace(hour=12)
-    with time_machine.travel(now, tick=False):
-        Client().get(url)
-    with time_machine.travel(now + datetime.timedelta(seconds=30), tick=False):
-        assert queries_of(Client(), url)[0] == 0
-    with time_machine.travel(now + datetime.timedelta(seconds=61), tick=False):
-        assert queries_of(Client(), url)[0] > 0
+    Client().get(url)
+    assert queries_of(Client(), url)[0] == 0
+    time.sleep(1.5)
+    assert queries_of(Client(), url)[0] > 0
 
 
 def test_the_cache_can_be_turned_off(circle: Circle, settings) -> None:
