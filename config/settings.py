@@ -169,7 +169,7 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    # Room for the public pages (cercles.core.page_cache, ~20-40 KB each) beside the rate limits.
+    # Room for the public pages (cercles.core.page_cache, 6-20 KB each) beside the rate limits.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

@@ -86,11 +86,13 @@ def profile_update(
     profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
     if not consent and not profile.consent_given_at:
         raise ProfileError(CONSENT_REQUIRED, field="consent")
+    renamed = (user.first_name, user.last_name) != (first_name.strip(), last_name.strip())
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
     user.full_clean(exclude=["password"])
     user.save(update_fields=["first_name", "last_name"])
-    public_pages_changed()  # a facilitator's name is on public pages
+    if renamed:
+        public_pages_changed()  # a facilitator's name is on public pages
     profile.organisation = organisation_get_or_create(
         name=organisation_name, kind=organisation_kind, departement=departement
     )

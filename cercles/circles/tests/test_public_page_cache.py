@@ -180,6 +180,27 @@ def test_a_facilitator_new_name_shows_at_once(circle: Circle, alice: User, djang
     assert "Alicia Martin" in Client().get(url).content.decode()
 
 
+def test_a_profile_saved_with_the_same_name_keeps_the_cached_pages(
+    circle: Circle, bob: User, django_capture_on_commit_callbacks
+) -> None:
+    url = reverse("circles:detail", args=[circle.pk])
+    Client().get(url)
+    profile = bob.profile
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(
+            user=bob,
+            first_name=bob.first_name,
+            last_name=bob.last_name,
+            organisation_name=profile.organisation.name,
+            organisation_kind=profile.organisation.kind,
+            departement=profile.departement,
+            job_family=profile.job_family,
+            job_title="Cheffe de projet",
+            consent=True,
+        )
+    assert queries_of(Client(), url)[0] == 0
+
+
 def test_a_new_circle_shows_in_the_catalogue_at_once(circle: Circle, django_capture_on_commit_callbacks) -> None:
     url = reverse("circles:catalogue")
     Client().get(url)
