@@ -7,4 +7,8 @@ class RoomsConfig(AppConfig):
     verbose_name = _("Salles de séance")
 
     def ready(self) -> None:
-        from cercles.rooms import personal_data  # noqa: F401  (what rooms hold about people)
+        from cercles.circles.hooks import on_membership_changed
+        from cercles.rooms import checks, personal_data  # noqa: F401  (system check, what rooms hold about people)
+        from cercles.rooms.services import room_membership_changed
+
+        on_membership_changed(room_membership_changed)
