@@ -69,7 +69,7 @@ def _page_key(request: HttpRequest) -> str:
     address = request.build_absolute_uri()
     # The day: statuses (open, running, finished) are computed from it.
     described = f"{address}|{language}|{fragment}|{timezone.localdate().isoformat()}"
-    return PAGE_KEY_PREFIX + hashlib.sha256(described.encode()).hexdigest()
+    return PAGE_KEY_PREFIX + hashlib.sha256(described.encode("utf-8", "backslashreplace")).hexdigest()
 
 
 def _may_use_cache(request: HttpRequest) -> bool:

@@ -50,6 +50,12 @@ def test_an_anonymous_page_has_no_token_sets_no_cookie_and_is_served_again_witho
     count, html = queries_of(Client(), url)
     assert count == 0
     assert html == first.content.decode()
+    again = Client().get(url)
+    assert not again.cookies
+    # Served through the whole middleware: the security headers are the request's own.
+    assert "Cookie" in again["Vary"]
+    assert "script-src 'self'" in again["Content-Security-Policy"]
+    assert again["X-Frame-Options"] == "DENY"
 
 
 def test_a_join_shows_on_the_anonymous_pages_at_once(
