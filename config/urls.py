@@ -24,6 +24,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", include("cercles.circles.urls")),
     path("", include("cercles.meetings.urls")),
+    path("", include("cercles.rooms.urls")),
     path("", include("cercles.methods.urls")),
     path("", include("cercles.reminders.urls")),
     path("profil/", include("cercles.people.urls")),

@@ -32,6 +32,8 @@ class AuditAction(models.TextChoices):
     INVITATION_WITHDRAW = "invitation.withdraw", _("Invitation à co-animer retirée")
     FACILITATOR_REMOVE = "facilitator.remove", _("Co-animation retirée")
     MESSAGES_RETRY = "messages.retry", _("Messages en échec relancés")
+    CLIENT_CHOOSE = "client.choose", _("Client·e de codéveloppement choisi·e")
+    CLIENT_SWAP = "client.swap", _("Tours de client·e échangés")
 
 
 class AuditEvent(models.Model):

@@ -14,6 +14,10 @@ from typing import Any
 Document = dict[str, Any]
 
 CODEVELOPPEMENT_SLUG = "codeveloppement"
+# The roles a meeting's client turns give (position 1, position 2 in the two-client variant), and the
+# role of the previous meeting's client, who tells the group what became of their action plan.
+CLIENT_ROLES = ("client", "client_2")
+PREVIOUS_CLIENT_ROLE = "client_precedent"
 
 
 def _phase(key: str, name: str, instructions: str, minutes: tuple[int, int, int], mode: str, **extra: Any) -> Document:
@@ -30,8 +34,10 @@ def _phase(key: str, name: str, instructions: str, minutes: tuple[int, int, int]
     }
 
 
-def _slot(key: str, name: str, visibility: str, writers: tuple[str, ...] = (), help_text: str = "") -> Document:
-    return {"key": key, "name": name, "visibility": visibility, "writers": list(writers), "help": help_text}
+def _slot(
+    key: str, name: str, visibility: str, writers: tuple[str, ...] = (), help_text: str = "", **flags: bool
+) -> Document:
+    return {"key": key, "name": name, "visibility": visibility, "writers": list(writers), "help": help_text, **flags}
 
 
 RETOUR = _phase(
@@ -88,6 +94,7 @@ def _consultation_steps(suffix: str = "", label: str = "") -> list[Document]:
                     (client,),
                     "Un problème, une préoccupation ou un projet réel et actuel, dont vous êtes acteur ou actrice. "
                     "Vous pouvez le préparer avant la séance.",
+                    pinned=True,
                 )
             ],
         ),
@@ -109,7 +116,7 @@ def _consultation_steps(suffix: str = "", label: str = "") -> list[Document]:
             (5, 10, 15),
             "libre",
             speakers=[client, "consultant"],
-            slots=[_slot(f"demande{suffix}", "Ma demande au groupe", "cercle", (client,))],
+            slots=[_slot(f"demande{suffix}", "Ma demande au groupe", "cercle", (client,), pinned=True)],
         ),
         _phase(
             f"consultation{suffix}",
@@ -141,6 +148,7 @@ def _consultation_steps(suffix: str = "", label: str = "") -> list[Document]:
                     (client,),
                     "Vos engagements et leurs dates. Visibles par vous et l'animation ; "
                     "vous pouvez les partager avec le cercle.",
+                    commitments=True,
                 )
             ],
         ),

@@ -7,4 +7,7 @@ class RoomsConfig(AppConfig):
     verbose_name = _("Salles de séance")
 
     def ready(self) -> None:
-        from cercles.rooms import personal_data  # noqa: F401  (what rooms hold about people)
+        from cercles.rooms import (  # noqa: F401  (what rooms hold about people; the client's e-mail)
+            emails,
+            personal_data,
+        )
