@@ -18,6 +18,8 @@ CODEVELOPPEMENT_SLUG = "codeveloppement"
 # role of the previous meeting's client, who tells the group what became of their action plan.
 CLIENT_ROLES = ("client", "client_2")
 PREVIOUS_CLIENT_ROLE = "client_precedent"
+# The slots where a client's subject prepared ahead starts their text (slot key -> client turn position).
+SUBJECT_SLOTS = {"sujet": 1, "sujet_2": 2}
 
 
 def _phase(key: str, name: str, instructions: str, minutes: tuple[int, int, int], mode: str, **extra: Any) -> Document:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from cercles.circles.models import Circle, Membership, MembershipRole, MembershipStatus
 from cercles.core.policy import PolicyDenied, allows, require
 from cercles.meetings.models import Meeting, Rsvp, RsvpAnswer
-from cercles.methods.library import CLIENT_ROLES, CODEVELOPPEMENT_SLUG, PREVIOUS_CLIENT_ROLE
+from cercles.methods.library import CLIENT_ROLES, CODEVELOPPEMENT_SLUG, PREVIOUS_CLIENT_ROLE, SUBJECT_SLOTS
 from cercles.methods.selectors import kind_method
 from cercles.people.models import User
 from cercles.rooms.exceptions import MeetingNotFound
@@ -237,6 +237,7 @@ def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]
     my_role = context.role_of(user.pk)
     readable = _readable(user, _artefacts_of(room))
     mine = {(a.step, a.slot_key): a for a in readable if a.author_id == user.pk}
+    prepared = _prepared_subjects(room, user, _slots(steps[current]), mine, current)
     for slot in _slots(steps[current]):
         writers = slot.get("writers") or []
         can_write = not progress.ended and (not writers or my_role in writers)
@@ -248,7 +249,10 @@ def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]
         ]
         if not can_write and not others and (current, key) not in mine:
             continue
-        writing["slots"].append(_slot_for(slot, current, mine.get((current, key)), can_write, others))
+        item = _slot_for(slot, current, mine.get((current, key)), can_write, others)
+        if can_write and key in prepared:
+            item["text"] = prepared[key]  # a first save (version 0) keeps it
+        writing["slots"].append(item)
     if not progress.ended:
         pinned_keys = {
             (index, str(slot.get("key")))
@@ -264,6 +268,23 @@ def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]
     if _is_retour_step(steps[current]):
         writing["retour"] = _previous_plans(room, context, user)
     return writing
+
+
+def _prepared_subjects(
+    room: Room, user: User, slots: list[dict[str, Any]], mine: dict[tuple[int, str], Artefact], step: int
+) -> dict[str, str]:
+    """The subject the client prepared ahead, for their subject slot not yet written (slot key -> text)."""
+    wanted = {
+        str(slot.get("key")): SUBJECT_SLOTS[str(slot.get("key"))]
+        for slot in slots
+        if slot.get("key") in SUBJECT_SLOTS and (step, slot.get("key")) not in mine
+    }
+    if not wanted:
+        return {}
+    subjects = dict(
+        ClientTurn.objects.filter(meeting_id=room.meeting_id, person=user).values_list("position", "subject")
+    )
+    return {key: subjects[position] for key, position in wanted.items() if subjects.get(position)}
 
 
 def _slot_name(steps: list[Any], artefact: Artefact) -> str:

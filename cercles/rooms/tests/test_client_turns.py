@@ -353,3 +353,12 @@ def test_the_page_swaps_two_turns(circle, alice, members) -> None:  # type: igno
     assert "Échanger les tours" in client_for(alice).get(url).content.decode()
     assert client_for(alice).post(url, {"action": "echanger", "other_meeting": str(second.pk)}).status_code == 302
     assert ClientTurn.objects.get(meeting=first).person == dora
+
+
+def test_a_second_client_that_is_not_a_person_of_the_list_is_refused_on_the_page(circle, alice, members) -> None:  # type: ignore[no-untyped-def]
+    meeting = make_meeting(circle)
+    url = reverse("rooms:client", args=[meeting.pk])
+    response = client_for(alice).post(url, {"action": "choisir", "client": str(members[0].pk), "client_2": "deux"})
+    assert response.status_code == 400
+    assert str(errors.CLIENT_UNKNOWN) in response.content.decode()
+    assert not ClientTurn.objects.exists()

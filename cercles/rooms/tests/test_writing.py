@@ -542,3 +542,68 @@ def test_the_summary_page_lists_the_steps_and_the_readable_writings(meeting, bob
     assert "Privé-koala" not in body
     assert "Consultation" in body
     assert "Apprentissages" in body
+
+
+def test_the_subject_prepared_ahead_starts_the_clients_subject_slot(meeting, bob, dora) -> None:  # type: ignore[no-untyped-def]
+    ClientTurn.objects.filter(meeting=meeting, person=dora).update(subject="Préparé-ibis")
+    room = open_room(meeting, step=EXPOSE)
+    (slot,) = room_writing_for(room, dora)["slots"]
+    assert (slot["key"], slot["text"], slot["version"]) == ("sujet", "Préparé-ibis", 0)
+    assert "Préparé-ibis" not in str(room_writing_for(room, bob))  # read by the circle once written only
+    save(meeting, dora, EXPOSE, "sujet", "Préparé-ibis, précisé")
+    assert room_writing_for(room, dora)["slots"][0]["text"] == "Préparé-ibis, précisé"
+
+
+def test_the_view_given_by_the_room_decides_the_step(meeting, bob) -> None:  # type: ignore[no-untyped-def]
+    room = open_room(meeting, status="attente")
+    seen = type("View", (), {"status": "en_cours", "step": APPRENTISSAGES})()
+    (slot,) = room_writing_for(room, bob, seen)["slots"]
+    assert slot["key"] == "apprentissages"
+
+
+def test_a_publishable_slot_says_who_reads_it(meeting, bob) -> None:  # type: ignore[no-untyped-def]
+    steps = room_steps()
+    steps[APPRENTISSAGES]["slots"][0]["visibility"] = "publiable"
+    room = open_room(meeting, step=APPRENTISSAGES, steps=steps)
+    save(meeting, bob, APPRENTISSAGES, "apprentissages", "Publiable")
+    (slot,) = room_writing_for(room, bob)["slots"]
+    assert slot["visibility_label"] == "Visible par le cercle ; publiable seulement avec votre accord"
+    assert slot["can_consent"]
+    assert not slot["can_share"]
+    response = client_for(bob).post(
+        reverse("rooms:share", args=[meeting.pk]),
+        {"step": APPRENTISSAGES, "slot": "apprentissages", "what": "publication"},
+    )
+    assert response.status_code == 302
+    assert Artefact.objects.get().publication_consent_at is not None
+
+
+def test_a_room_state_that_is_not_understood_gives_no_role_and_no_step(meeting, bob) -> None:  # type: ignore[no-untyped-def]
+    room = open_room(meeting)
+    room.state = {"status": "en_cours", "step": "deux", "roles": [["x", "client"], [1]]}
+    room.steps = ["pas une étape"]
+    room.save()
+    assert room_writing_for(room, bob)["slots"] == []
+
+
+def test_without_a_previous_meeting_room_the_retour_is_empty(circle, meeting, bob, dora) -> None:  # type: ignore[no-untyped-def]
+    next_room = open_room(make_meeting(circle, in_days=14), step=RETOUR)
+    assert room_writing_for(next_room, dora)["retour"] == []  # the previous meeting had a client, no room
+    first_room = open_room(make_meeting(circle, in_days=-30), step=RETOUR)
+    assert room_writing_for(first_room, dora)["retour"] == []  # nobody was client before
+
+
+def test_without_javascript_a_refused_write_or_share_comes_back_to_the_page_with_the_message(
+    meeting, bob, claire
+) -> None:  # type: ignore[no-untyped-def]
+    open_room(meeting, step=APPRENTISSAGES)
+    back = reverse("rooms:summary", args=[meeting.pk])
+    denied = client_for(claire).post(
+        reverse("rooms:write", args=[meeting.pk]), {"step": 6, "slot": "apprentissages", "text": "x"}
+    )
+    assert denied.status_code == 403
+    refused = client_for(bob).post(
+        reverse("rooms:share", args=[meeting.pk]), {"step": 6, "slot": "apprentissages"}, HTTP_REFERER=back
+    )
+    assert refused.status_code == 302
+    assert refused["Location"] == back
