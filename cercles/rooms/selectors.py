@@ -74,6 +74,24 @@ def room_progress(room: Room, view: Any = None) -> RoomProgress:
     )
 
 
+def still_writable(room: Room, progress: RoomProgress) -> bool:
+    """Whether drafts may still be saved: until a day after the end (learnings finished late)."""
+    if not progress.ended:
+        return True
+    ended_at = room.ended_at or room.meeting.ends_at
+    return timezone.now() <= ended_at + WRITING_GRACE
+
+
+def _present(room: Room) -> set[int]:
+    """Who has a connection in the stored state ([person, connection] pairs)."""
+    state = room.state if isinstance(room.state, dict) else {}
+    present = set()
+    for pair in state.get("connections") or []:
+        if isinstance(pair, list | tuple) and pair and isinstance(pair[0], int):
+            present.add(pair[0])
+    return present
+
+
 def _state_roles(room: Room) -> dict[int, str]:
     """Roles the facilitator assigned in the room (the state's explicit assignments)."""
     state = room.state if isinstance(room.state, dict) else {}
@@ -160,10 +178,14 @@ def role_context(room: Room) -> RoleContext:
     facilitators = Membership.objects.filter(
         circle_id=meeting.circle_id, status=MembershipStatus.ACTIVE, role=MembershipRole.FACILITATOR
     ).values_list("user_id", flat=True)
+    assigned = _state_roles(room)
+    # The previous client: the last meeting's client turn, or whoever the facilitator gave that role.
+    previous = {turn.person_id for turn in _previous_turns(meeting)}
+    previous |= {person for person, role in assigned.items() if role == PREVIOUS_CLIENT_ROLE}
     return RoleContext(
-        assigned=_state_roles(room),
+        assigned=assigned,
         clients=clients,
-        previous_clients=frozenset(turn.person_id for turn in _previous_turns(meeting)),
+        previous_clients=frozenset(previous),
         facilitators=frozenset(facilitators),
         default_role=method.default_role if method else "",
         facilitator_role=method.facilitator_role if method else "",
@@ -229,10 +251,16 @@ def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]
         "slots": [],
         "pinned": [],
         "retour": [],
+        "client": {"turns": [], "absent": [], "page_url": ""},
     }
-    if not progress.started or not steps or not allows(user, "rooms.enter", room.meeting.circle):
+    if not allows(user, "rooms.enter", room.meeting.circle):
+        return writing
+    present = getattr(view, "present", None)
+    writing["client"] = room_client_for(room, user, present if present is not None else _present(room))
+    if not progress.started or not steps:
         return writing
     current = min(progress.step, len(steps) - 1)
+    writable = still_writable(room, progress)
     context = role_context(room)
     my_role = context.role_of(user.pk)
     readable = _readable(user, _artefacts_of(room))
@@ -240,7 +268,7 @@ def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]
     prepared = _prepared_subjects(room, user, _slots(steps[current]), mine, current)
     for slot in _slots(steps[current]):
         writers = slot.get("writers") or []
-        can_write = not progress.ended and (not writers or my_role in writers)
+        can_write = writable and (not writers or my_role in writers)
         key = str(slot.get("key", ""))
         others = [
             _item(artefact)

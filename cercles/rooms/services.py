@@ -25,11 +25,11 @@ from cercles.rooms.exceptions import ArtefactConflict, ClientTurnError, WritingE
 from cercles.rooms.models import ARTEFACT_MAX_CHARS, Artefact, ArtefactVisibility, ClientTurn, Commitment, Room
 from cercles.rooms.selectors import (
     CLIENT_SUBJECT_MAX_CHARS,
-    WRITING_GRACE,
     commitments_of,
     is_codeveloppement,
     room_progress,
     room_slot,
+    still_writable,
     writing_role,
 )
 
@@ -122,8 +122,7 @@ def _check_may_write(room: Room, *, author: User, step: int, slot_key: str) -> d
     progress = room_progress(room)
     if not progress.has_reached(step):
         raise WritingError(errors.STEP_NOT_REACHED, code="step_not_reached")
-    ended_at = room.ended_at or (room.meeting.ends_at if progress.ended else None)
-    if progress.ended and ended_at is not None and timezone.now() > ended_at + WRITING_GRACE:
+    if not still_writable(room, progress):
         raise WritingError(errors.WRITING_CLOSED, code="writing_closed")
     writers = slot.get("writers") or []
     if writers and writing_role(room, author) not in writers:

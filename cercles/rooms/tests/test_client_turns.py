@@ -362,3 +362,19 @@ def test_a_second_client_that_is_not_a_person_of_the_list_is_refused_on_the_page
     assert response.status_code == 400
     assert str(errors.CLIENT_UNKNOWN) in response.content.decode()
     assert not ClientTurn.objects.exists()
+
+
+def test_the_snapshot_says_who_is_client_and_proposes_a_replacement_to_facilitators(circle, alice, members) -> None:  # type: ignore[no-untyped-def]
+    from cercles.rooms.selectors import room_writing_for
+
+    bob, dora, _ = members
+    meeting = make_meeting(circle, in_days=0)
+    _turn(meeting, bob)
+    room = open_room(meeting, status="attente")
+    room.state = {**room.state, "connections": [[alice.pk, "a"], [dora.pk, "d"]]}
+    room.save()
+    for_alice = room_writing_for(room, alice)["client"]
+    assert for_alice["turns"] == [{"position": 1, "id": bob.pk, "name": bob.display_name}]
+    assert for_alice["absent"][0]["proposed"]["id"] == dora.pk
+    assert for_alice["page_url"] == reverse("rooms:client", args=[meeting.pk])
+    assert room_writing_for(room, dora)["client"]["absent"] == []
