@@ -30,6 +30,10 @@ class Room(models.Model):
     # The reducer's state (cercles.rooms.codec); ``version`` mirrors the state's version for cheap reads.
     state = models.JSONField(_("état"))
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The method's roles when the room opened ([{"key", "name"}]): names shown without reading the method.
+    roles = models.JSONField(_("rôles"), default=list)
+    # Person ids connected at any moment of the meeting: they prefill the attendance record at the end.
+    ever_present = models.JSONField(default=list, editable=False)
     opened_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,17 +1,23 @@
-"""Reads on rooms, with the permission checks built in; each page keeps a constant number of queries.
+"""Reads of the rooms, with the permission checks built in: the live room first, then what is written.
 
-What one person wrote is read according to its slot's visibility through the policy
-(``rooms.read_artefact``), never by a template.
+The snapshot is what a client draws the room from: everything about the room's state at the server's
+``now`` (the step a self-ending phase has reached, the time left, the overrun, the projected end), the
+plan's steps, roles and the circle's active people. It is read by active members and facilitators only
+(``rooms.enter``): a coordinator, an observer or an outsider gets PolicyDenied and nothing of the room.
+
+Its number of queries does not grow with the number of people or steps (tested).
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Prefetch
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +28,108 @@ from cercles.meetings.models import Meeting, Rsvp, RsvpAnswer
 from cercles.methods.library import CLIENT_ROLES, CODEVELOPPEMENT_SLUG, PREVIOUS_CLIENT_ROLE, SUBJECT_SLOTS
 from cercles.methods.selectors import kind_method
 from cercles.people.models import User
+from cercles.rooms import codec
 from cercles.rooms.exceptions import MeetingNotFound
 from cercles.rooms.models import Artefact, ArtefactVisibility, ClientTurn, Commitment, Room
+from cercles.rooms.reducer import settle, view
+from cercles.rooms.state import RoomState, Status
+
+# --- room
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(datetime.UTC).isoformat()
+
+
+def room_meeting(*, meeting_id: int, user: User) -> Meeting:
+    """The meeting of a room the person may enter. Raises Http404, PolicyDenied."""
+    meeting = Meeting.objects.select_related("circle").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404("meeting not found")
+    require(user, "rooms.enter", meeting.circle)
+    return meeting
+
+
+def room_may_enter(*, meeting_id: int, user: User) -> bool:
+    """Whether the person is (still) an active member or facilitator of the meeting's circle."""
+    meeting = Meeting.objects.select_related("circle").filter(pk=meeting_id).first()
+    return meeting is not None and allows(user, "rooms.enter", meeting.circle)
+
+
+def _people(meeting: Meeting, state: RoomState) -> list[dict[str, Any]]:
+    memberships = (
+        Membership.objects.filter(circle_id=meeting.circle_id, status=MembershipStatus.ACTIVE)
+        .select_related("user")
+        .only("user_id", "role", "user__first_name", "user__last_name", "user__erased_at")
+        .order_by("user__first_name", "user__last_name", "user_id")
+    )
+    present = state.present
+    return [
+        {
+            "id": membership.user_id,
+            "name": membership.user.display_name,
+            "role": state.role_of(membership.user_id),
+            "is_facilitator": membership.role == MembershipRole.FACILITATOR,
+            "present": membership.user_id in present,
+        }
+        for membership in memberships
+    ]
+
+
+def _step(document: dict[str, Any]) -> dict[str, Any]:
+    keys = ("key", "name", "instructions", "minutes", "mode", "speakers", "prompts", "advances_by_itself", "slots")
+    return {key: document.get(key) for key in keys}
+
+
+def room_snapshot_of(room: Room, meeting: Meeting, user: User, now: datetime.datetime) -> dict[str, Any]:
+    """The snapshot of a room already read with its meeting (the permission is the caller's)."""
+    state = settle(codec.decode(room.state), now)
+    seen = view(state, now)
+    people = _people(meeting, state)
+    me = next((person for person in people if person["id"] == user.pk), None)
+    snapshot: dict[str, Any] = {
+        "meeting": meeting.pk,
+        "server_now": _iso(now),
+        "version": room.version,
+        "status": seen.status.value,
+        "step": seen.step,
+        "deadline": _iso(state.deadline) if state.status == Status.RUNNING else None,
+        "time_left": math.ceil(seen.time_left.total_seconds()),
+        "overrun": math.floor(seen.overrun.total_seconds()),
+        "projected_end": _iso(seen.projected_end),
+        "starts_at": _iso(meeting.starts_at),
+        "ends_at": _iso(meeting.ends_at),
+        "variant": room.protocol_key,
+        "steps": [_step(document) for document in room.steps],
+        "roles": [{"key": role["key"], "name": role["name"]} for role in room.roles],
+        "default_role": state.default_role,
+        "people": people,
+        "speaker": state.speaker,
+        "order": list(state.order),
+        "done": sorted(state.done),
+        "hands": list(state.hands),
+        "me": {
+            "id": user.pk,
+            "name": me["name"] if me else user.display_name,
+            "role": state.role_of(user.pk),
+            "is_facilitator": user.pk in state.facilitators,
+        },
+    }
+    room.meeting = meeting  # the writing part reads the circle (and its policy cache) through it
+    snapshot["writing"] = room_writing_for(room, user, seen)
+    return snapshot
+
+
+def room_snapshot(meeting_id: int, user: User, now: datetime.datetime) -> dict[str, Any]:
+    """The room as ``user`` sees it at ``now`` (see the module's doc). Raises Http404, PolicyDenied.
+
+    The room must have been opened (``services.room_open``); until then it is a 404."""
+    meeting = room_meeting(meeting_id=meeting_id, user=user)
+    room = Room.objects.filter(meeting=meeting).first()
+    if room is None:
+        raise Http404("room not opened")
+    return room_snapshot_of(room, meeting, user, now)
+
 
 # --- writing -----------------------------------------------------------------------------------------
 
@@ -62,16 +168,23 @@ class RoomProgress:
         return self.ended or (self.started and step <= self.step)
 
 
-def room_progress(room: Room, view: Any = None) -> RoomProgress:
-    """The room's status and step, from the derived view when the caller has one."""
-    if view is not None:
-        return RoomProgress(status=str(view.status), step=int(view.step))
-    state = room.state if isinstance(room.state, dict) else {}
-    status = state.get("status")
-    step = state.get("step")
-    return RoomProgress(
-        status=status if isinstance(status, str) else "attente", step=step if isinstance(step, int) else 0
-    )
+def _decoded(room: Room) -> RoomState | None:
+    """The room's stored state, or None when the document is not one the codec wrote (never a 500)."""
+    try:
+        return codec.decode(room.state)
+    except codec.CodecError:
+        return None
+
+
+def room_progress(room: Room, state_view: Any = None) -> RoomProgress:
+    """The room's status and step now, from the derived view when the caller has one (the snapshot)."""
+    if state_view is None:
+        state = _decoded(room)
+        if state is None:
+            return RoomProgress(status=Status.WAITING.value, step=0)
+        now = timezone.now()
+        state_view = view(settle(state, now), now)
+    return RoomProgress(status=str(state_view.status), step=int(state_view.step))
 
 
 def still_writable(room: Room, progress: RoomProgress) -> bool:
@@ -82,29 +195,15 @@ def still_writable(room: Room, progress: RoomProgress) -> bool:
     return timezone.now() <= ended_at + WRITING_GRACE
 
 
-def _present(room: Room) -> set[int]:
-    """Who has a connection in the stored state ([person, connection] pairs)."""
-    state = room.state if isinstance(room.state, dict) else {}
-    present = set()
-    for pair in state.get("connections") or []:
-        if isinstance(pair, list | tuple) and pair and isinstance(pair[0], int):
-            present.add(pair[0])
-    return present
+def _present(room: Room) -> frozenset[int]:
+    state = _decoded(room)
+    return state.present if state is not None else frozenset()
 
 
 def _state_roles(room: Room) -> dict[int, str]:
-    """Roles the facilitator assigned in the room (the state's explicit assignments)."""
-    state = room.state if isinstance(room.state, dict) else {}
-    roles = state.get("roles") or {}
-    pairs = roles.items() if isinstance(roles, dict) else roles
-    found = {}
-    for pair in pairs:
-        try:
-            person, role = pair
-            found[int(person)] = str(role)
-        except (TypeError, ValueError):
-            continue
-    return found
+    """The roles the room's state gives (the client turns' when it opened, the facilitator's choices)."""
+    state = _decoded(room)
+    return dict(state.roles) if state is not None else {}
 
 
 def room_slot(room: Room, step: int, slot_key: str) -> dict[str, Any] | None:
@@ -234,7 +333,7 @@ def _path(name: str, meeting_id: int) -> str:
         return ""
 
 
-def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]:
+def room_writing_for(room: Room, user: User, state_view: Any = None) -> dict[str, Any]:
     """What ``user`` writes and reads in the room now, for the snapshot's "writing" key.
 
     ``slots``: the current step's slots the person may write (their own text, version, plan) or read
@@ -243,7 +342,7 @@ def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]
     report, that client's action plan, to whoever may read it. Ids and texts only for what the policy
     lets ``user`` read. A constant number of queries whatever the number of writings.
     """
-    progress = room_progress(room, view)
+    progress = room_progress(room, state_view)
     steps = room.steps if isinstance(room.steps, list) else []
     writing: dict[str, Any] = {
         "save_url": _path("rooms:write", room.meeting_id),
@@ -251,11 +350,11 @@ def room_writing_for(room: Room, user: User, view: Any = None) -> dict[str, Any]
         "slots": [],
         "pinned": [],
         "retour": [],
-        "client": {"turns": [], "absent": [], "page_url": ""},
+        "client": {"clients": [], "absent": [], "page_url": ""},
     }
     if not allows(user, "rooms.enter", room.meeting.circle):
         return writing
-    present = getattr(view, "present", None)
+    present = getattr(state_view, "present", None)
     writing["client"] = room_client_for(room, user, present if present is not None else _present(room))
     if not progress.started or not steps:
         return writing
@@ -522,38 +621,51 @@ def _swap_options(meeting: Meeting, now: datetime.datetime) -> list[SwapOption]:
     return [SwapOption(meeting=turn.meeting, client=turn.person) for turn in others]
 
 
+def _clients_in_state(room: Room) -> list[tuple[int, int]]:
+    """(position, person) of the clients as the room's state has them (its roles follow the turns)."""
+    roles = _state_roles(room)
+    return sorted(
+        (position, person)
+        for person, role in roles.items()
+        for position, client_role in enumerate(CLIENT_ROLES, start=1)
+        if role == client_role
+    )
+
+
 def client_absent_proposal(room: Room, user: User, present: Iterable[int]) -> list[dict[str, Any]]:
     """At the start, for the facilitators: each client who is not present, and a present member to
-    propose instead (the fairest, who is not already a client). Empty for anyone else."""
-    meeting = room.meeting
-    if not is_codeveloppement(meeting.circle) or not allows(user, "rooms.choose_client", meeting.circle):
-        return []
+    propose instead (the fairest, who is not already a client). Empty for anyone else, and without a
+    query when every client is there."""
     here = set(present)
-    turns = list(ClientTurn.objects.select_related("person").filter(meeting=meeting).order_by("position"))
-    absent = [turn for turn in turns if turn.person_id not in here]
-    if not absent:
+    clients = _clients_in_state(room)
+    absent = [(position, person) for position, person in clients if person not in here]
+    if (
+        not absent
+        or room.method_slug != CODEVELOPPEMENT_SLUG
+        or not allows(user, "rooms.choose_client", room.meeting.circle)
+    ):
         return []
-    clients = {turn.person_id for turn in turns}
-    available = [person for person in ranked_candidates(meeting) if person.pk in here and person.pk not in clients]
+    full_names = {person.pk: person.display_name for person in User.objects.filter(pk__in=[p for _, p in absent])}
+    taken = {person for _, person in clients}
+    available = [person for person in ranked_candidates(room.meeting) if person.pk in here and person.pk not in taken]
     proposals = []
-    for turn in absent:
+    for position, person in absent:
         proposed = available.pop(0) if available else None
         proposals.append(
             {
-                "position": turn.position,
-                "absent": {"id": turn.person_id, "name": turn.person.get_full_name()},
-                "proposed": {"id": proposed.pk, "name": proposed.get_full_name()} if proposed else None,
+                "position": position,
+                "absent": {"id": person, "name": full_names.get(person, "")},
+                "proposed": {"id": proposed.pk, "name": proposed.display_name} if proposed else None,
             }
         )
     return proposals
 
 
 def room_client_for(room: Room, user: User, present: Iterable[int] = ()) -> dict[str, Any]:
-    """The snapshot's client part: who the clients are (names only) and, for facilitators, the
-    proposal when a client is absent."""
-    turns = ClientTurn.objects.select_related("person").filter(meeting_id=room.meeting_id).order_by("position")
+    """The snapshot's client part: the clients' ids by position (their names are in the snapshot's
+    people) and, for facilitators, whom to propose when a client is absent."""
     return {
-        "turns": [{"position": t.position, "id": t.person_id, "name": t.person.get_full_name()} for t in turns],
+        "clients": [{"position": position, "id": person} for position, person in _clients_in_state(room)],
         "absent": client_absent_proposal(room, user, present),
         "page_url": _path("rooms:client", room.meeting_id),
     }

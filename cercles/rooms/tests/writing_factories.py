@@ -1,19 +1,25 @@
-"""Rooms, meetings and client turns set up directly, for the writing and client-turn tests."""
+"""Rooms, meetings and client turns set up directly, for the writing and client-turn tests.
+
+A room is opened by the room's own service (its plan frozen from the method, roles from the client
+turns); its state is then put where a test needs it (a step, paused, ended) through the codec.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 from typing import Any
 
 from django.utils import timezone
 
-from cercles.circles.models import Circle
+from cercles.circles.models import Circle, Membership, MembershipRole
 from cercles.meetings.models import Meeting
-from cercles.methods.library import CODEVELOPPEMENT
-from cercles.methods.protocol import parse_method, plan_for
 from cercles.people.models import User
+from cercles.rooms import codec
 from cercles.rooms.models import Room
+from cercles.rooms.services import room_open
+from cercles.rooms.state import Status
 
 _numbers = itertools.count(1)
 
@@ -34,22 +40,13 @@ def make_meeting(circle: Circle, *, in_days: float = 2, hours: float = 2) -> Mee
 
 def room_steps(protocol_key: str = "seance") -> list[dict[str, Any]]:
     """The plan's steps as the room freezes them (the snapshot's "steps")."""
+    from cercles.methods.library import CODEVELOPPEMENT
+    from cercles.methods.protocol import parse_method, plan_for
+    from cercles.rooms.services import _step_document
+
     protocol = parse_method(CODEVELOPPEMENT).protocol(protocol_key)
     assert protocol is not None
-    return [
-        {
-            "key": step.phase.key,
-            "name": step.phase.name,
-            "instructions": step.phase.instructions,
-            "minutes": step.minutes,
-            "mode": step.phase.mode.value,
-            "speakers": list(step.phase.speakers),
-            "prompts": list(step.phase.prompts),
-            "advances_by_itself": step.phase.advances_by_itself,
-            "slots": [slot.model_dump(mode="json") for slot in step.phase.slots],
-        }
-        for step in plan_for(protocol)
-    ]
+    return [_step_document(step) for step in plan_for(protocol)]
 
 
 def open_room(
@@ -61,23 +58,37 @@ def open_room(
     protocol_key: str = "seance",
     steps: list[dict[str, Any]] | None = None,
 ) -> Room:
-    return Room.objects.create(
-        meeting=meeting,
-        method_slug="codeveloppement",
-        protocol_key=protocol_key,
-        steps=steps if steps is not None else room_steps(protocol_key),
-        state={"status": status, "step": step, "roles": {str(user.pk): role for user, role in (roles or {}).items()}},
+    facilitator = (
+        Membership.objects.select_related("user").filter(circle=meeting.circle, role=MembershipRole.FACILITATOR).first()
     )
+    assert facilitator is not None, "the circle needs a facilitator to open its room"
+    room = room_open(meeting, opened_by=facilitator.user, variant=protocol_key)
+    if steps is not None:
+        room.steps = steps
+    state = codec.decode(room.state)
+    state = dataclasses.replace(state, roles={**state.roles, **{user.pk: role for user, role in (roles or {}).items()}})
+    room.state = codec.encode(state)
+    room.save()
+    return move_room(room, status=status, step=step)
 
 
 def move_room(room: Room, *, step: int | None = None, status: str | None = None) -> Room:
-    state = dict(room.state)
-    if step is not None:
-        state["step"] = step
-    if status is not None:
-        state["status"] = status
-    room.state = state
-    if status == "terminee":
-        room.ended_at = timezone.now()
+    """Put the room's state at ``step`` and ``status`` (running with its deadline ahead, or ended now)."""
+    now = timezone.now()
+    state = codec.decode(room.state)
+    new_status = Status(status) if status is not None else state.status
+    new_step = step if step is not None else state.step
+    state = dataclasses.replace(
+        state,
+        status=new_status,
+        step=new_step,
+        deadline=now + datetime.timedelta(minutes=10) if new_status == Status.RUNNING else None,
+        remaining=datetime.timedelta(minutes=10) if new_status == Status.PAUSED else None,
+        ended_at=now if new_status == Status.ENDED else None,
+        version=state.version + 1,
+    )
+    room.state = codec.encode(state)
+    room.version = state.version
+    room.ended_at = now if new_status == Status.ENDED else None
     room.save()
     return room
