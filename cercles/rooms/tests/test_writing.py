@@ -607,3 +607,26 @@ def test_without_javascript_a_refused_write_or_share_comes_back_to_the_page_with
     )
     assert refused.status_code == 302
     assert refused["Location"] == back
+
+
+def test_the_summary_costs_the_same_queries_whatever_the_number_of_writings(circle, meeting, alice) -> None:  # type: ignore[no-untyped-def]
+    room = open_room(meeting, step=APPRENTISSAGES)
+
+    def write_learnings(count: int) -> None:
+        for _ in range(count):
+            member = make_user()
+            seat(circle, member)
+            save(meeting, member, APPRENTISSAGES, "apprentissages", "Appris")
+            artefact_share(meeting.pk, author=member, step=APPRENTISSAGES, slot_key="apprentissages")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            page = meeting_summary(meeting_id=meeting.pk, user=alice)
+        assert page.steps[APPRENTISSAGES].items
+        return len(captured)
+
+    write_learnings(1)
+    move_room(room, status="terminee")
+    few = queries()
+    write_learnings(10)
+    assert queries() == few
