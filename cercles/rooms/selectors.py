@@ -350,7 +350,7 @@ def room_writing_for(room: Room, user: User, state_view: Any = None) -> dict[str
         "slots": [],
         "pinned": [],
         "retour": [],
-        "client": {"clients": [], "absent": [], "page_url": ""},
+        "client": {"turns": [], "absent": [], "page_url": ""},
     }
     if not allows(user, "rooms.enter", room.meeting.circle):
         return writing
@@ -662,10 +662,16 @@ def client_absent_proposal(room: Room, user: User, present: Iterable[int]) -> li
 
 
 def room_client_for(room: Room, user: User, present: Iterable[int] = ()) -> dict[str, Any]:
-    """The snapshot's client part: the clients' ids by position (their names are in the snapshot's
-    people) and, for facilitators, whom to propose when a client is absent."""
+    """The snapshot's client part: the clients by position with their names (one query when there are
+    clients, none otherwise) and, for facilitators, whom to propose when a client is absent."""
+    clients = _clients_in_state(room)
+    names = (
+        {person.pk: person.display_name for person in User.objects.filter(pk__in=[p for _, p in clients])}
+        if clients
+        else {}
+    )
     return {
-        "clients": [{"position": position, "id": person} for position, person in _clients_in_state(room)],
+        "turns": [{"position": position, "id": person, "name": names.get(person, "")} for position, person in clients],
         "absent": client_absent_proposal(room, user, present),
         "page_url": _path("rooms:client", room.meeting_id),
     }

@@ -208,7 +208,9 @@ def test_an_absent_client_is_replaced_at_the_start_without_an_email(circle, alic
     assert not Message.objects.filter(kind=CLIENT_CHOSEN).exists()
     # The room follows at once: Dora holds the client's role, Bob is back to consultant.
     room.refresh_from_db()
-    assert room_client_for(room, eve, present=[eve.pk])["clients"] == [{"position": 1, "id": dora.pk}]
+    assert room_client_for(room, eve, present=[eve.pk])["turns"] == [
+        {"position": 1, "id": dora.pk, "name": dora.display_name}
+    ]
 
 
 def test_nobody_to_propose_when_no_one_else_is_present(circle, alice, members) -> None:  # type: ignore[no-untyped-def]
@@ -374,7 +376,7 @@ def test_the_snapshot_says_who_is_client_and_proposes_a_replacement_to_facilitat
     room.state = {**room.state, "connections": [[alice.pk, "a"], [dora.pk, "d"]]}
     room.save()
     for_alice = room_writing_for(room, alice)["client"]
-    assert for_alice["clients"] == [{"position": 1, "id": bob.pk}]
+    assert for_alice["turns"] == [{"position": 1, "id": bob.pk, "name": bob.display_name}]
     assert for_alice["absent"][0]["proposed"]["id"] == dora.pk
     assert for_alice["page_url"] == reverse("rooms:client", args=[meeting.pk])
     assert room_writing_for(room, dora)["client"]["absent"] == []
