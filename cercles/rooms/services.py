@@ -917,15 +917,16 @@ def client_turns_choose(meeting_id: int, *, chosen_by: User, people: Sequence[in
         if kept is None:
             _tell_client(meeting, memberships[person_id].user)
     _room_roles_follow_turns(meeting, chosen_by, before, {turn.person_id: turn.position for turn in turns})
-    audit_record(
-        actor=chosen_by,
-        action=AuditAction.CLIENT_CHOOSE,
-        person=people[0],
-        circle=meeting.circle,
-        object_kind="meeting",
-        object_id=meeting.pk,
-        changes=["client_2"] if len(people) > 1 else ["client"],
-    )
+    for turn in turns:  # one row per person chosen: the log is read person by person
+        audit_record(
+            actor=chosen_by,
+            action=AuditAction.CLIENT_CHOOSE,
+            person=turn.person_id,
+            circle=meeting.circle,
+            object_kind="meeting",
+            object_id=meeting.pk,
+            changes=["client" if turn.position == 1 else "client_2"],
+        )
     return turns
 
 
@@ -976,15 +977,16 @@ def client_turns_swap(meeting_id: int, other_meeting_id: int, *, swapped_by: Use
     _tell_client(other, person)
     _room_roles_follow_turns(meeting, swapped_by, {person.pk: 1}, {other_person.pk: 1})
     _room_roles_follow_turns(other, swapped_by, {other_person.pk: 1}, {person.pk: 1})
-    audit_record(
-        actor=swapped_by,
-        action=AuditAction.CLIENT_SWAP,
-        person=person,
-        circle=meeting.circle,
-        object_kind="meeting",
-        object_id=meeting.pk,
-        changes=["client"],
-    )
+    for moved in swapped:  # one row per person whose date changed
+        audit_record(
+            actor=swapped_by,
+            action=AuditAction.CLIENT_SWAP,
+            person=moved.person_id,
+            circle=meeting.circle,
+            object_kind="meeting",
+            object_id=moved.meeting_id,
+            changes=["client"],
+        )
     return swapped
 
 

@@ -125,6 +125,11 @@ def test_confirming_the_same_client_again_keeps_their_subject_and_sends_no_secon
         (dora.pk, 2, ""),
     ]
     assert Message.objects.filter(kind=CLIENT_CHOSEN).count() == 2  # Bob once, Dora once
+    second_choice = AuditEvent.objects.filter(action=AuditAction.CLIENT_CHOOSE).order_by("-id")[:2]
+    assert {(row.person_id, tuple(row.changes)) for row in second_choice} == {
+        (bob.pk, ("client",)),
+        (dora.pk, ("client_2",)),
+    }
 
 
 def test_the_email_says_nothing_when_the_choice_changed_before_it_left(circle, alice, members) -> None:  # type: ignore[no-untyped-def]
@@ -236,7 +241,8 @@ def test_two_members_swap_turns_and_keep_their_subjects(  # type: ignore[no-unty
     moved = ClientTurn.objects.get(meeting=second)
     assert (moved.person, moved.subject) == (bob, "Sujet de Bob")
     assert sorted(m.to[0] for m in mail.outbox) == sorted([bob.email, dora.email])
-    assert AuditEvent.objects.filter(action=AuditAction.CLIENT_SWAP, actor_id=alice.pk).exists()
+    rows = AuditEvent.objects.filter(action=AuditAction.CLIENT_SWAP, actor_id=alice.pk)
+    assert set(rows.values_list("person_id", "object_id")) == {(dora.pk, first.pk), (bob.pk, second.pk)}
 
 
 def test_a_swap_needs_two_future_meetings_of_the_circle_with_their_clients(circle, alice, bob, members) -> None:  # type: ignore[no-untyped-def]
