@@ -26,7 +26,6 @@ from cercles.circles.models import Circle, Membership, MembershipRole, Membershi
 from cercles.core.policy import PolicyDenied, allows, require
 from cercles.meetings.models import Meeting, Rsvp, RsvpAnswer
 from cercles.methods.library import CLIENT_ROLES, CODEVELOPPEMENT_SLUG, PREVIOUS_CLIENT_ROLE, SUBJECT_SLOTS
-from cercles.methods.selectors import kind_method
 from cercles.people.models import User
 from cercles.rooms import codec
 from cercles.rooms.exceptions import MeetingNotFound
@@ -234,25 +233,15 @@ def is_codeveloppement(circle: Circle) -> bool:
 
 @dataclass(frozen=True)
 class RoleContext:
-    """What decides a person's role for writing: the room's assignments first, then the client turns."""
+    """Roles for writing: the room's state (the client turns' roles given when it opened or when the
+    client changed, the facilitator's assignments), else the method's default role."""
 
     assigned: dict[int, str]
-    clients: dict[int, str]  # person -> "client" / "client_2"
     previous_clients: frozenset[int]
-    facilitators: frozenset[int]
     default_role: str
-    facilitator_role: str
 
     def role_of(self, person_id: int) -> str:
-        if person_id in self.assigned:
-            return self.assigned[person_id]
-        if person_id in self.clients:
-            return self.clients[person_id]
-        if person_id in self.previous_clients:
-            return PREVIOUS_CLIENT_ROLE
-        if person_id in self.facilitators:
-            return self.facilitator_role
-        return self.default_role
+        return self.assigned.get(person_id, self.default_role)
 
 
 def _previous_turns(meeting: Meeting) -> list[ClientTurn]:
@@ -268,26 +257,15 @@ def _previous_turns(meeting: Meeting) -> list[ClientTurn]:
 
 
 def role_context(room: Room) -> RoleContext:
-    meeting = room.meeting
-    method = kind_method(meeting.circle.kind).method
-    clients = {
-        person: CLIENT_ROLES[min(position, len(CLIENT_ROLES)) - 1]
-        for person, position in ClientTurn.objects.filter(meeting=meeting).values_list("person_id", "position")
-    }
-    facilitators = Membership.objects.filter(
-        circle_id=meeting.circle_id, status=MembershipStatus.ACTIVE, role=MembershipRole.FACILITATOR
-    ).values_list("user_id", flat=True)
-    assigned = _state_roles(room)
-    # The previous client: the last meeting's client turn, or whoever the facilitator gave that role.
-    previous = {turn.person_id for turn in _previous_turns(meeting)}
+    state = _decoded(room)
+    assigned = dict(state.roles) if state is not None else {}
+    # The previous client: the last meeting with a client turn, or whoever holds that role in the room.
+    previous = {turn.person_id for turn in _previous_turns(room.meeting)}
     previous |= {person for person, role in assigned.items() if role == PREVIOUS_CLIENT_ROLE}
     return RoleContext(
         assigned=assigned,
-        clients=clients,
         previous_clients=frozenset(previous),
-        facilitators=frozenset(facilitators),
-        default_role=method.default_role if method else "",
-        facilitator_role=method.facilitator_role if method else "",
+        default_role=state.default_role if state is not None else "",
     )
 
 
