@@ -386,3 +386,15 @@ def test_the_snapshot_says_who_is_client_and_proposes_a_replacement_to_facilitat
     assert for_alice["absent"][0]["proposed"]["id"] == dora.pk
     assert for_alice["page_url"] == reverse("rooms:client", args=[meeting.pk])
     assert room_writing_for(room, dora)["client"]["absent"] == []
+
+
+def test_the_circles_meetings_page_leads_to_the_client_and_the_summary(circle, bob, claire, members) -> None:  # type: ignore[no-untyped-def]
+    future, past = make_meeting(circle, in_days=7), make_meeting(circle, in_days=-7)
+    page = reverse("meetings:circle", args=[circle.pk])
+    for_bob = client_for(bob).get(page).content.decode()
+    assert reverse("rooms:client", args=[future.pk]) in for_bob
+    assert reverse("rooms:summary", args=[past.pk]) in for_bob
+    assert reverse("rooms:summary", args=[future.pk]) not in for_bob
+    for_claire = client_for(claire).get(page).content.decode()
+    assert "/client/" not in for_claire
+    assert "compte-rendu" not in for_claire
