@@ -24,7 +24,6 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", include("cercles.circles.urls")),
     path("", include("cercles.meetings.urls")),
-    path("", include("cercles.rooms.urls")),
     path("", include("cercles.methods.urls")),
     path("", include("cercles.reminders.urls")),
     path("", include("cercles.rooms.urls")),
