@@ -138,6 +138,11 @@ def phase(page: Page) -> Any:
     return page.locator("#room-phase-title")
 
 
+def fragment(page: Page) -> str:
+    """What the page's next read would show its person (the server's rendering, with their cookies)."""
+    return page.request.get(page.url.split("?")[0] + "?fragment=1").text()
+
+
 def no_axe_violation(page: Page, where: str) -> None:
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
     assert not violations, format_violations(where, violations)
@@ -223,6 +228,13 @@ def test_a_codeveloppement_meeting_in_four_browsers(person_page: Callable[..., P
         for page in everyone:
             expect(page.locator("[data-speaker-text]")).to_have_text("Bob Test (Client·e) a la parole.")
         expect(facilitator.get_by_role("button", name="Étape suivante")).to_be_focused()
+        # The client writes their subject: saved as they type, read by the circle.
+        subject = client.locator("textarea[data-slot='sujet']")
+        subject.fill("Mon équipe refuse le nouveau planning.")
+        subject.blur()
+        expect(client.locator("[data-status-for='" + str(subject.get_attribute("id")) + "']")).to_contain_text(
+            "Enregistré à"
+        )
         advance(8.5)
         advance(0.75)
         expect(other_consultant.locator("[data-room-announcer]")).to_have_text("Plus qu'une minute.")
@@ -230,6 +242,7 @@ def test_a_codeveloppement_meeting_in_four_browsers(person_page: Callable[..., P
         for page in everyone:
             expect(page.locator("[data-overrun-text]")).to_have_text("Dépassement de 2 min")
         expect(projector.locator("[data-overrun-text]")).to_have_text("Dépassement de 2 min")
+        expect(consultant.locator(".room-slot-others")).to_contain_text("Mon équipe refuse le nouveau planning.")
 
         # A refused command (a step that does not exist, forged in the page) says why, in French.
         facilitator.locator("#room-jump-step").evaluate("select => select.add(new Option('99', '99', true, true))")
@@ -242,17 +255,46 @@ def test_a_codeveloppement_meeting_in_four_browsers(person_page: Callable[..., P
         facilitator.locator("#cmd-next").evaluate("button => button.form.querySelector('[name=version]').value = '1'")
         facilitator.get_by_role("button", name="Étape suivante").click()
         everyone_sees("Clarification")
-        for name in ("Contrat", "Consultation"):
-            facilitator.get_by_role("button", name="Étape suivante").click()
-            everyone_sees(name)
+        facilitator.get_by_role("button", name="Étape suivante").click()
+        everyone_sees("Contrat")
+        request = client.locator("textarea[data-slot='demande']")
+        request.fill("Comment faire adhérer mon équipe ?")
+        request.blur()  # leaving the field saves at once
+        expect(client.locator("[data-status-for='" + str(request.get_attribute("id")) + "']")).to_contain_text(
+            "Enregistré à"
+        )
+        facilitator.get_by_role("button", name="Étape suivante").click()
+        everyone_sees("Consultation")
+        # The client's request stays pinned in view during the consultation, for everyone in the circle.
+        for page in everyone:
+            expect(page.locator(".room-pinned")).to_contain_text("Comment faire adhérer mon équipe ?")
         # During the consultation only consultants ask for the word; the client listens.
         expect(consultant.get_by_role("button", name="Lever la main")).to_be_visible()
         expect(client.get_by_role("button", name="Lever la main")).to_have_count(0)
 
         facilitator.get_by_role("button", name="Étape suivante").click()
         everyone_sees("Synthèse et plan d'action")
+        # The action plan is read by the client and the facilitation only (what each page would show).
+        plan = client.locator("textarea[data-slot='plan']")
+        plan.fill("Je teste un atelier avec l'équipe.")
+        plan.blur()
+        expect(client.locator("[data-status-for='" + str(plan.get_attribute("id")) + "']")).to_contain_text(
+            "Enregistré à"
+        )
+        assert "Je teste un atelier" in fragment(facilitator)
+        for page in (consultant, other_consultant):
+            assert "Je teste un atelier" not in fragment(page)
         facilitator.get_by_role("button", name="Étape suivante").click()
         everyone_sees("Apprentissages")
+        # Learnings are private: written by Chloé, read by nobody else, the facilitation included.
+        learnings = consultant.locator("textarea[data-slot='apprentissages']")
+        learnings.fill("J'ai appris à questionner sans conseiller.")
+        learnings.blur()
+        expect(consultant.locator("[data-status-for='" + str(learnings.get_attribute("id")) + "']")).to_contain_text(
+            "Enregistré à"
+        )
+        for page in (facilitator, client, other_consultant):
+            assert "questionner sans conseiller" not in fragment(page)
         # The round: David passes his turn; everyone sees it.
         other_consultant.get_by_role("button", name="Je passe mon tour").click()
         for page in everyone:
