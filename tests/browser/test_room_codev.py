@@ -245,26 +245,36 @@ def test_a_codeveloppement_meeting_in_four_browsers(person_page: Callable[..., P
         expect(consultant.locator(".room-slot-others")).to_contain_text("Mon équipe refuse le nouveau planning.")
 
         # A refused command (a step that does not exist, forged in the page) says why, in French.
-        facilitator.locator("#room-jump-step").evaluate("select => select.add(new Option('99', '99', true, true))")
-        facilitator.get_by_role("button", name="Aller", exact=True).click()
+        # (forged and sent in one go: a re-read of the room in between would draw the form afresh)
+        facilitator.evaluate(
+            "() => { const select = document.getElementById('room-jump-step');"
+            " select.add(new Option('99', '99', true, true));"
+            " select.form.requestSubmit(document.getElementById('cmd-jump')); }"
+        )
         expect(facilitator.get_by_role("alert")).to_have_text("Cette étape n'existe pas dans le déroulé de la séance.")
         expect(phase(facilitator)).to_have_text("Exposé de la problématique")
 
         # A version gone stale while the meeting itself did not move (someone joined, a hand went up) does not
         # refuse the facilitator's "next": the page sends it again on the new version.
-        facilitator.locator("#cmd-next").evaluate("button => button.form.querySelector('[name=version]').value = '1'")
-        facilitator.get_by_role("button", name="Étape suivante").click()
+        facilitator.evaluate(
+            "() => { const button = document.getElementById('cmd-next');"
+            " button.form.querySelector('[name=version]').value = '1'; button.form.requestSubmit(button); }"
+        )
         everyone_sees("Clarification")
         facilitator.get_by_role("button", name="Étape suivante").click()
         everyone_sees("Contrat")
         request = client.locator("textarea[data-slot='demande']")
         request.fill("Comment faire adhérer mon équipe ?")
-        request.blur()  # leaving the field saves at once
         expect(client.locator("[data-status-for='" + str(request.get_attribute("id")) + "']")).to_contain_text(
             "Enregistré à"
         )
+        # The step moves on while the client is still in the field: the field stays, and the page says why.
         facilitator.get_by_role("button", name="Étape suivante").click()
         everyone_sees("Consultation")
+        expect(client.locator("[data-writing-deferred]")).to_contain_text("L'étape a changé")
+        expect(request).to_be_focused()
+        request.blur()
+        expect(client.locator("[data-writing-deferred]")).to_have_count(0)
         # The client's request stays pinned in view during the consultation, for everyone in the circle.
         for page in everyone:
             expect(page.locator(".room-pinned")).to_contain_text("Comment faire adhérer mon équipe ?")

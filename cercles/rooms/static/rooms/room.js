@@ -265,6 +265,14 @@ class Room {
   swapLive(fresh) {
     const current = this.live();
     if (!current) return;
+    const same = ["version", "status", "step"].every((key) => current.dataset[key] === fresh.dataset[key]);
+    if (same) {
+      // Nothing moved (a re-read for the writing part, a poll, a wake-up): keep the page as it is, under
+      // the person's pointer and focus; only the clock's data is refreshed.
+      for (const key of ["serverNow", "deadline", "timeLeft", "overrun"]) current.dataset[key] = fresh.dataset[key] || "";
+      this.tick();
+      return;
+    }
     const before = { ...current.dataset };
     const focused = document.activeElement;
     const focusId = focused && current.contains(focused) ? focused.id : "";
@@ -452,7 +460,7 @@ class Room {
         // The version also moves when someone joins, leaves or raises a hand. If the meeting itself (step,
         // time, speaker, round) is as the person saw it, their command still means what they meant: sent
         // once more on the new version. Otherwise (another facilitator moved on) the refusal stands.
-        await this.refresh();
+        await this.fetchFragment();  // a read started after the refusal, whatever else is in flight
         if (this.meetingKey() === seen) {
           body.set("version", String(this.shownVersion));
           ({ status, reply } = await this.post(this.commandUrl, body, form));
