@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -67,16 +67,8 @@ def _room_context(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
         "room": room,
         "room_messages": client_messages(),
         "variants": _variants(meeting, request) if room.is_facilitator and room.status == "attente" else [],
-        "summary_url": _summary_url(meeting.pk) if room.ended else "",
+        "summary_url": reverse("rooms:summary", args=[meeting.pk]) if room.ended else "",
     }
-
-
-def _summary_url(meeting_id: int) -> str:
-    # The summary page comes with the writing part of the room; until then the ended room links nowhere.
-    try:
-        return reverse("rooms:summary", args=[meeting_id])
-    except NoReverseMatch:
-        return ""
 
 
 def _variants(meeting: Meeting, request: HttpRequest) -> list[dict[str, Any]]:
