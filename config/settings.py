@@ -156,7 +156,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "cercles")},
+            # redis-py's pool refuses (not waits) beyond its size, 100 by default: a web process holding
+            # hundreds of room sockets subscribes, announces and unsubscribes them in bursts (a restart
+            # closes them all at once). Redis itself accepts 10,000 clients.
+            "CONFIG": {
+                "hosts": [
+                    {"address": REDIS_URL, "max_connections": int(os.environ.get("REDIS_CHANNEL_CONNECTIONS", "1000"))}
+                ],
+                "prefix": os.environ.get("REDIS_PREFIX", "cercles"),
+            },
         }
     }
     CACHES = {
