@@ -56,6 +56,9 @@ class AuditAction(models.TextChoices):
     # Reminders and messages to a circle's members.
     REMINDER_SETTINGS = "reminders.settings", _("Rappels du cercle réglés")
     CIRCLE_MESSAGE = "circle.message", _("Message écrit aux membres du cercle")
+    # Codéveloppement's client turns (facilitators).
+    CLIENT_CHOOSE = "client.choose", _("Client·e de codéveloppement choisi·e")
+    CLIENT_SWAP = "client.swap", _("Tours de client·e échangés")
 
 
 class AuditEvent(models.Model):
