@@ -77,8 +77,8 @@ def test_htmx_domain_errors_get_a_fragment(bob) -> None:
 
 
 def test_the_system_check_refuses_an_in_memory_layer_with_several_processes(settings) -> None:
-    # One way of overriding per test: mixing override_settings with the fixture leaks the decorator's
-    # value past the test (each restores the state it saw on entry, in the wrong order).
+    # Through the fixture only: an override_settings decorator around it would be undone first, and the
+    # fixture's own restore would then put WEB_PROCESSES=2 back for the rest of the session.
     settings.WEB_PROCESSES = 2
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     assert "cercles.E001" in [message.id for message in run_checks()]
