@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.urls import reverse
 
 from cercles.circles.models import Membership, MembershipRole, MembershipStatus
-from cercles.meetings.calendar import calendar_bytes
+from cercles.meetings.calendar import EventData, calendar_bytes
 from cercles.meetings.emails import absolute, event_data
 from cercles.meetings.models import Meeting, Rsvp, RsvpAnswer
 from cercles.notifications.models import Message
@@ -44,9 +45,15 @@ class ReminderFacts:
 
 def _calendar_entry(meeting: Meeting) -> bytes:
     """The meeting for the person's calendar: same UID and SEQUENCE as its invitations, so that it updates
-    the entry in place. Without METHOD nor ATTENDEE, hence the same for every member: built once per batch
-    (building an iCalendar object is most of a reminder's rendering time)."""
-    return calendar_bytes([event_data(meeting)])
+    the entry in place. Without METHOD nor ATTENDEE, hence the same for every member."""
+    return _calendar_of(event_data(meeting))
+
+
+@lru_cache(maxsize=256)
+def _calendar_of(data: EventData) -> bytes:
+    # Building an iCalendar object costs more than rendering a reminder: built once per version of the
+    # meeting (what it says is the whole key: a moved or renamed meeting is built again), not per batch.
+    return calendar_bytes([data])
 
 
 def preload_reminders(messages: Sequence[Message]) -> None:
@@ -133,7 +140,10 @@ def render_reminder(message: Message) -> Rendered | None:
             reverse("reminders:unsubscribe", args=[unsubscribe_token(user_id=person.pk, circle_id=None)])
         ),
     }
-    rendered = render_templates("reminders/email/reminder", context)
+    # The subject says the circle and the date only: the same for every member, rendered once a batch.
+    rendered = render_templates(
+        "reminders/email/reminder", context, subject_key=(meeting.pk, circle.title, meeting.starts_at)
+    )
     headers = {
         "List-Unsubscribe": f"<{unsubscribe_circle}>",
         # RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click" to the address above.
