@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "cercles.formation",
     "cercles.methods",
     "cercles.reminders",
+    "cercles.rooms",
 ]
 SITE_ID = 1
 

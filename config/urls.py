@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("cercles.meetings.urls")),
     path("", include("cercles.methods.urls")),
     path("", include("cercles.reminders.urls")),
+    path("", include("cercles.rooms.urls")),
     path("profil/", include("cercles.people.urls")),
     path("", include("cercles.formation.urls")),
     path("compte/", include("allauth.urls")),

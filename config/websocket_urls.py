@@ -1,5 +1,9 @@
-"""WebSocket routes. The live meeting room (a later capability) adds its consumers here."""
+"""WebSocket routes: the live room of a meeting (docs/rooms.md)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from cercles.rooms.consumers import RoomConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/salles/<int:meeting_id>/", RoomConsumer.as_asgi()),  # type: ignore[arg-type]
+]

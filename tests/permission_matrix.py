@@ -367,6 +367,30 @@ ROWS: list[Row] = [
         what="Calendrier du programme : comptes et présences nominatives (coordination)",
     ),
     Row(
+        "rooms:room",
+        lambda w: _reverse("rooms:room", w.meeting.pk),
+        # Inside the circle only: coordinators and observers see that a meeting took place, never the room.
+        signed_in(DENIED, member=OK, facilitator=OK),
+        secrets={"member_name": frozenset({"member", "facilitator"}), "member_email": frozenset()},
+        what="Salle de la séance (en direct : étape, temps, parole, rôles)",
+    ),
+    Row(
+        "rooms:snapshot",
+        lambda w: _reverse("rooms:snapshot", w.meeting.pk),
+        signed_in(DENIED, member=OK, facilitator=OK),
+        secrets={"member_name": frozenset({"member", "facilitator"}), "member_email": frozenset()},
+        what="État de la salle (JSON relu à chaque changement)",
+    ),
+    Row(
+        "rooms:command",
+        lambda w: _reverse("rooms:command", w.meeting.pk),
+        # Without JavaScript both come back to the room: the facilitator's start is done, the member's refused.
+        signed_in(DENIED, member=REDIRECT, facilitator=REDIRECT),
+        method="POST",
+        data=lambda w: {"command": "start", "version": "1"},
+        what="Commande de la salle (animation : étapes, temps, parole ; membres : main levée, je passe)",
+    ),
+    Row(
         "reminders:rsvp",
         lambda w: _rsvp_path(w),
         # The signed link is the key (no session in a mail program); the GET only shows one button.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import functools
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import formats, timezone
 
-from cercles.circles.models import Circle, MeetingFormat, Membership, MembershipStatus
+from cercles.circles.models import Circle, MeetingFormat, Membership, MembershipRole, MembershipStatus
 from cercles.circles.services import circle_dates_follow
 from cercles.core.policy import require
 from cercles.meetings import exceptions as errors
@@ -426,6 +427,30 @@ def attendance_record(*, meeting_id: int, recorded_by: User, statuses: dict[int,
     meeting.attendance_recorded_at = now
     meeting.save(update_fields=["attendance_recorded_at"])
     return records
+
+
+@transaction.atomic
+def attendance_prefill(*, meeting_id: int, present_ids: Iterable[int]) -> int:
+    """Mark "présent·e" the circle's participants seen in the meeting's live room, where nothing was recorded.
+
+    A prefill, not a record: ``attendance_recorded_at`` stays empty until the facilitation confirms the
+    sheet (and the nudge still reminds them). Returns the number of rows created."""
+    already = set(Attendance.objects.filter(meeting_id=meeting_id).values_list("user_id", flat=True))
+    meeting = Meeting.objects.only("circle_id").get(pk=meeting_id)
+    participants = set(
+        Membership.objects.filter(
+            circle_id=meeting.circle_id, status=MembershipStatus.ACTIVE, role=MembershipRole.PARTICIPANT
+        ).values_list("user_id", flat=True)
+    )
+    seen = (set(present_ids) & participants) - already
+    Attendance.objects.bulk_create(
+        [
+            Attendance(meeting_id=meeting_id, user_id=user_id, status=AttendanceStatus.PRESENT)
+            for user_id in sorted(seen)
+        ],
+        ignore_conflicts=True,
+    )
+    return len(seen)
 
 
 def attendance_nudge_due(*, now: datetime.datetime | None = None) -> int:

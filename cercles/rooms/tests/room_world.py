@@ -1,0 +1,54 @@
+"""A codéveloppement circle ready to meet: two facilitators, four members, an outsider, a meeting now."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from cercles.circles.models import Circle
+from cercles.meetings.models import Meeting
+from cercles.people.models import User
+from tests.factories import make_circle, make_user, seat
+
+
+@dataclass
+class RoomWorld:
+    circle: Circle
+    meeting: Meeting
+    facilitator: User
+    co_facilitator: User
+    members: list[User]
+    outsider: User
+
+    @property
+    def member(self) -> User:
+        return self.members[0]
+
+
+def make_meeting(circle: Circle, *, starts_in: datetime.timedelta = datetime.timedelta(0)) -> Meeting:
+    start = timezone.now() + starts_in
+    return Meeting.objects.create(
+        circle=circle,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        meeting_format="en_ligne",
+        room_name=f"salle-{start.timestamp()}",
+    )
+
+
+def room_world(*, members: int = 4) -> RoomWorld:
+    facilitator, co_facilitator = make_user("anna"), make_user("boris")
+    circle = make_circle(facilitators=(facilitator, co_facilitator), capacity=12)
+    people = [make_user(f"membre{index}") for index in range(members)]
+    for person in people:
+        seat(circle, person)
+    return RoomWorld(
+        circle=circle,
+        meeting=make_meeting(circle),
+        facilitator=facilitator,
+        co_facilitator=co_facilitator,
+        members=people,
+        outsider=make_user("olga"),
+    )
