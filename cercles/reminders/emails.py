@@ -94,6 +94,10 @@ def preload_reminders(messages: Sequence[Message]) -> None:
         )
 
 
+def _my_reminders_url() -> str:
+    return absolute(reverse("reminders:mine"))
+
+
 @message_kind(REMINDER, preload=preload_reminders)
 def render_reminder(message: Message) -> Rendered | None:
     facts: ReminderFacts | None = preloaded(message)
@@ -136,6 +140,7 @@ def render_reminder(message: Message) -> Rendered | None:
         "join": absolute(reverse("meetings:join", args=[meeting.pk])) if meeting.is_online else "",
         "word": word,
         "unsubscribe_circle": unsubscribe_circle,
+        "my_reminders": _my_reminders_url(),
         "unsubscribe_all": absolute(
             reverse("reminders:unsubscribe", args=[unsubscribe_token(user_id=person.pk, circle_id=None)])
         ),

@@ -174,6 +174,7 @@ def test_a_reminder_says_when_where_and_how_to_answer_with_the_ics(circle: Circl
     assert f"/seances/{meeting.pk}/rejoindre" in to_bob.body
     assert "Pensez à relire vos notes." in to_bob.body
     assert to_bob.body.count("/e/reponse/") == 2
+    assert "/mes-rappels/" in to_bob.body  # turning them back on later, from the site
     assert to_bob.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/e/rappels/" in to_bob.extra_headers["List-Unsubscribe"]
     [(filename, content, mimetype)] = to_bob.attachments
