@@ -45,6 +45,13 @@ class OutboxEmail(EmailMessage):
             return super().message(**options)
         return ComposedMessage(self)
 
+    def recipients(self) -> list[Any]:
+        # (name, address) pairs: the SMTP backend then formats each bare address without parsing it again.
+        # An address with a display name ("Nom <adresse>") is left to the backend's parser.
+        if self.cc or self.bcc or not all(isinstance(address, str) and _is_bare(address) for address in self.to):
+            return super().recipients()
+        return [("", address) for address in self.to if address]
+
     def _has_simple_shape(self) -> bool:
         encoding = (self.encoding or settings.DEFAULT_CHARSET).lower()
         return (
@@ -58,6 +65,10 @@ class OutboxEmail(EmailMessage):
             and not any(name.lower() in _OWN_HEADERS for name in self.extra_headers)
             and not any(len(line.encode()) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in self.body.splitlines())
         )
+
+
+def _is_bare(address: str) -> bool:
+    return address.count("@") == 1 and not any(character in address for character in '<>," ()')
 
 
 class ComposedMessage:

@@ -79,3 +79,12 @@ def test_an_unusual_message_goes_through_djangos_own_writing() -> None:
     assert not isinstance(too_long_a_line.message(), ComposedMessage)
     assert not isinstance(with_a_copy.message(), ComposedMessage)
     assert parsed(too_long_a_line).get_content().startswith("x" * 1200)
+
+
+def test_its_recipients_reach_the_smtp_backend_as_the_same_addresses() -> None:
+    from django.core.mail.message import sanitize_address
+
+    bare = OutboxEmail(subject="Objet", body="Bonjour\n", to=["agnes@exemple.fr"])
+    named = OutboxEmail(subject="Objet", body="Bonjour\n", to=["Agnès <agnes@exemple.fr>"])
+    assert [sanitize_address(address, "utf-8") for address in bare.recipients()] == ["agnes@exemple.fr"]
+    assert named.recipients() == ["Agnès <agnes@exemple.fr>"]  # left to the backend's own parsing
