@@ -245,6 +245,7 @@ def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
         preload_batch(batch)
         with translation.override(settings.LANGUAGE_CODE), batch_scope():
             for index, message in enumerate(batch):
+                marks.flush_if_waiting_too_long()  # a slow server must not hold the marks back
                 now = timezone.now()
                 yield_to_urgent = message.lane == Lane.BULK and urgent_waiting.is_set()
                 if yield_to_urgent or (message.lease_until and now >= message.lease_until - LEASE_MARGIN):
@@ -316,8 +317,13 @@ class _GroupedMarks:
         if not self.sent_ids and not self.cancelled_ids:
             self.oldest = time.monotonic()
         ids.append(message.pk)
-        waiting = len(self.sent_ids) + len(self.cancelled_ids)
-        if waiting >= MARK_GROUP or time.monotonic() - self.oldest >= MARK_WAIT:
+        if len(self.sent_ids) + len(self.cancelled_ids) >= MARK_GROUP:
+            self.flush()
+        else:
+            self.flush_if_waiting_too_long()
+
+    def flush_if_waiting_too_long(self) -> None:
+        if (self.sent_ids or self.cancelled_ids) and time.monotonic() - self.oldest >= MARK_WAIT:
             self.flush()
 
     def flush(self) -> None:
