@@ -1,12 +1,16 @@
 """Outbox benchmark: messages per second the sweeper sends, rendering included, and SQL queries per message.
 
-    .venv/bin/python bench/outbox.py [--messages 10000] [--batches 50 100 500]
+    .venv/bin/python bench/outbox.py [--messages 10000] [--batches 50 100 500] [--sweepers 1 2]
+                                     [--backends locmem smtp]
 
 Builds a throw-away database (SQLite file, or DATABASE_URL's server in a test database), queues N due
 membership notices ("Bienvenue dans le cercle …", rendered from the database when sent) and times
 ``outbox_sweep`` until they are all sent, once with Django's in-memory (locmem) mail backend and once
-through a real SMTP server on localhost (aiosmtpd, the tests' sink), for each batch size. Queries per
-message must not grow with the batch.
+through a real SMTP server on localhost (aiosmtpd, the tests' sink, in a process of its own), for each
+batch size and number of sweeper processes at once (``--sweepers 1 2``: separate processes claiming
+disjoint batches, as several ``run_scheduler`` processes would). Prints msg/s, queries and the sweepers'
+own CPU per message (the figure a machine shared with other work does not distort), and the sink's CPU
+per message. Queries per message must not grow with the batch.
 """
 
 from __future__ import annotations

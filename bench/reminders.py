@@ -1,13 +1,17 @@
 """Reminders benchmark: messages per second the sweeper sends from due reminders, rendering included
 (French text, signed RSVP and unsubscribe links, the .ics attachment), and SQL queries per message.
 
-    .venv/bin/python bench/reminders.py [--messages 10000] [--batches 50 100 500]
+    .venv/bin/python bench/reminders.py [--messages 10000] [--batches 50 100 500] [--sweepers 1 2]
+                                        [--backends locmem smtp]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cercles_bench .venv/bin/python bench/reminders.py
 
 Builds a throw-away database (SQLite file, or DATABASE_URL's server in a test database) with a circle of
 100 members and 50 upcoming meetings, queues N due reminders and times ``outbox_sweep`` until they are
 all sent, with Django's in-memory (locmem) backend and through a real SMTP server in another process
-(aiosmtpd, the tests' sink), for each batch size. Queries per message must not grow with the batch.
+(aiosmtpd, the tests' sink), for each batch size and number of sweeper processes at once
+(``--sweepers 1 2``: separate processes claiming disjoint batches, as several ``run_scheduler``
+processes would). Prints msg/s, queries and the sweepers' own CPU per message (the figure a machine
+shared with other work does not distort); the sink's CPU per message at the end. Queries per message must not grow with the batch.
 """
 
 from __future__ import annotations
