@@ -51,7 +51,7 @@ def _name(people: dict[Any, Any], person_id: int | None) -> str:
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     administer = "audit.view"
-    list_display = ["at", "actor", "what", "person", "circle", "object", "changed_fields"]
+    list_display = ["at", "actor", "what", "person", "circle", "object", "changed_fields", "count"]
     list_filter = [ActionFilter, "object_kind"]
     date_hierarchy = "at"
     # ?person_id=…, ?actor_id=…, ?circle_id=… filter too (links from a person's page).
@@ -84,7 +84,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("objet"))
     def object(self, event: AuditEvent) -> str:
-        return f"{event.object_kind} {event.object_id}" if event.object_kind else "—"
+        if not event.object_kind:
+            return "—"
+        # A row about several objects of a kind (a cycle's meetings) names the kind and says how many.
+        return event.object_kind if event.object_id is None else f"{event.object_kind} {event.object_id}"
 
     @admin.display(description=_("champs modifiés"))
     def changed_fields(self, event: AuditEvent) -> str:

@@ -32,6 +32,29 @@ class AuditAction(models.TextChoices):
     INVITATION_WITHDRAW = "invitation.withdraw", _("Invitation à co-animer retirée")
     FACILITATOR_REMOVE = "facilitator.remove", _("Co-animation retirée")
     MESSAGES_RETRY = "messages.retry", _("Messages en échec relancés")
+    # Meetings (facilitators, or coordinators on any circle).
+    MEETINGS_PLAN = "meetings.plan", _("Rencontres du cycle planifiées")
+    MEETING_ADD = "meeting.add", _("Rencontre ajoutée")
+    MEETING_UPDATE = "meeting.update", _("Rencontre déplacée ou modifiée")
+    MEETING_CANCEL = "meeting.cancel", _("Rencontre annulée")
+    ATTENDANCE_RECORD = "attendance.record", _("Présences notées")
+    POLL_CREATE = "poll.create", _("Créneaux proposés au cercle")
+    POLL_PICK = "poll.pick", _("Créneau retenu")
+    # Formation of circles from a call for applications (coordinators).
+    CALL_CREATE = "call.create", _("Appel à candidatures ouvert")
+    RUN_START = "run.start", _("Constitution des groupes lancée")
+    RUN_CANCEL = "run.cancel", _("Constitution des groupes arrêtée")
+    RUN_EDIT = "run.edit", _("Groupes retouchés à la main")
+    RUN_GROUP_LOCK = "run.lock", _("Groupe gardé pour la relance")
+    RUN_GROUP_UNLOCK = "run.unlock", _("Groupe rendu à la relance")
+    CALL_PUBLISH = "call.publish", _("Groupes publiés en cercles")
+    PLACEMENT_MOVE = "placement.move", _("Personne changée de cercle")
+    # Methods.
+    KIND_METHOD_UPDATE = "kind_method.update", _("Méthode d'un type de cercle modifiée")
+    CIRCLE_METHOD_ADAPT = "circle_method.adapt", _("Déroulé adapté pour un cercle")
+    # Reminders and messages to a circle's members.
+    REMINDER_SETTINGS = "reminders.settings", _("Rappels du cercle réglés")
+    CIRCLE_MESSAGE = "circle.message", _("Message écrit aux membres du cercle")
 
 
 class AuditEvent(models.Model):
@@ -47,6 +70,8 @@ class AuditEvent(models.Model):
     object_id = models.PositiveBigIntegerField(_("objet (id)"), null=True, blank=True)
     # The names of the fields changed, never their values.
     changes = models.JSONField(_("champs modifiés"), default=list, blank=True)
+    # How many things the action touched (meetings planned, attendances noted, recipients…), never which.
+    count = models.PositiveIntegerField(_("nombre"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("entrée du journal")

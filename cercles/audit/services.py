@@ -30,12 +30,13 @@ def audit_record(
     object_kind: str = "",
     object_id: int | None = None,
     changes: Iterable[str] = (),
+    count: int | None = None,
 ) -> AuditEvent:
     """Record that ``actor`` did ``action`` (to ``person``, on ``circle``); objects or ids are accepted.
 
     Must run inside the caller's transaction (it raises TransactionManagementError otherwise, so a
     service that forgot its ``@transaction.atomic`` is caught by its tests). ``changes`` are field
-    names, never values.
+    names, never values; ``count`` says how many things the action touched (meetings, recipients…).
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("audit_record must run in the service's transaction")
@@ -47,6 +48,7 @@ def audit_record(
         object_kind=object_kind,
         object_id=object_id,
         changes=sorted(set(changes)),
+        count=count,
     )
 
 

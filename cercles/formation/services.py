@@ -27,6 +27,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.circles.models import Circle, MeetingFormat, Rhythm
 from cercles.circles.services import circle_create, membership_admit, membership_transfer
 from cercles.core.policy import require
@@ -160,6 +162,7 @@ def call_create(*, created_by: User, kind_id: int, fields: CallFields) -> Call:
     call.full_clean()
     call.save()
     CallSlot.objects.bulk_create(CallSlot(call=call, weekday=d, starts_at=s, ends_at=e) for d, s, e in slots)
+    audit_record(actor=created_by, action=AuditAction.CALL_CREATE, object_kind="call", object_id=call.pk)
     return call
 
 
@@ -399,6 +402,15 @@ def run_start(
     run.inputs_digest = _digest(run.problem)
     run.lease_until = timezone.now() + QUEUE_LEASE
     run.save()
+    audit_record(
+        actor=started_by,
+        action=AuditAction.RUN_START,
+        object_kind="run",
+        object_id=run.pk,
+        # Whether it is a re-run or a replay; the count is the number of applicants given to the engine.
+        changes=[name for name, value in (("rerun_of", run.rerun_of_id), ("replay_of", run.replay_of_id)) if value],
+        count=len(run.problem.get("people", [])),
+    )
     from cercles.formation.tasks import execute_run
 
     transaction.on_commit(lambda: execute_run.enqueue(run.pk))
@@ -417,6 +429,7 @@ def run_cancel(*, run_id: int, cancelled_by: User) -> FormationRun:
         run.finished_at = timezone.now()
         fields += ["status", "finished_at"]
     run.save(update_fields=fields)
+    audit_record(actor=cancelled_by, action=AuditAction.RUN_CANCEL, object_kind="run", object_id=run.pk)
     return run
 
 
@@ -629,6 +642,18 @@ def run_edit(
     run.save(update_fields=["edited_groups", "edits_version"])
     run.refresh_from_db(fields=["edits_version"])
     new_version = run.edits_version
+    # One row per person moved (two for a swap), so that "actions qui concernent cette personne" finds it.
+    moved = [int(p) for p in (person, swap_with) if p is not None and p.isdigit()]
+    applicants = dict(Application.objects.filter(pk__in=moved, call=run.call).values_list("pk", "user_id"))
+    for application_id in moved:
+        audit_record(
+            actor=edited_by,
+            action=AuditAction.RUN_EDIT,
+            person=applicants.get(application_id),
+            object_kind="run",
+            object_id=run.pk,
+            changes=("swap",) if swap_with is not None else ("group",),
+        )
     transaction.on_commit(lambda: _keep(key, new_version, evaluator))
     return effect
 
@@ -644,6 +669,12 @@ def run_lock_toggle(*, run_id: int, edited_by: User, group: int) -> FormationRun
     locked ^= {group}
     run.locked_groups = sorted(locked)
     run.save(update_fields=["locked_groups"])
+    audit_record(
+        actor=edited_by,
+        action=AuditAction.RUN_GROUP_LOCK if group in locked else AuditAction.RUN_GROUP_UNLOCK,
+        object_kind="run",
+        object_id=run.pk,
+    )
     return run
 
 
@@ -724,6 +755,14 @@ def call_publish(*, run_id: int, published_by: User) -> list[Circle]:
     call.published_at = now
     call.published_run = run
     call.save(update_fields=["published_at", "published_run"])
+    audit_record(
+        actor=published_by,
+        action=AuditAction.CALL_PUBLISH,
+        object_kind="call",
+        object_id=call.pk,
+        changes=[f"run:{run.pk}"],
+        count=len(circles),
+    )
     return circles
 
 
@@ -856,6 +895,15 @@ def placement_move(*, call_id: int, application_id: int, to_circle_id: int, move
         membership_transfer(from_circle_id=source_id, to_circle_id=to_circle_id, user=application.user)
     application.circle_id = to_circle_id
     application.save(update_fields=["circle"])
+    audit_record(
+        actor=moved_by,
+        action=AuditAction.PLACEMENT_MOVE,
+        person=application.user_id,
+        circle=to_circle_id,
+        object_kind="application",
+        object_id=application.pk,
+        changes=[f"from_circle:{source_id}"],
+    )
     _tell("formation.moved", application.user, application=application.pk)
     for circle_id in (source_id, to_circle_id):
         for member in _active_members(circle_id, exclude=application.user_id):

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import formats, timezone
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.circles.models import Circle, MeetingFormat, Membership, MembershipRole, MembershipStatus
 from cercles.circles.services import circle_dates_follow
 from cercles.core.policy import require
@@ -208,6 +210,15 @@ def cycle_plan(*, circle_id: int, planned_by: User, plan: CyclePlan) -> list[Mee
     ]
     Meeting.objects.bulk_create(meetings)
     circle_dates_sync(circle_id=circle.pk)
+    audit_record(
+        actor=planned_by,
+        action=AuditAction.MEETINGS_PLAN,
+        circle=circle,
+        object_kind="meeting",
+        count=len(meetings),
+        # An earlier plan's upcoming meetings were cancelled by this one: say so, not which.
+        changes=("replaced",) if replaced else (),
+    )
     if replaced:
         _notify_change(circle, replaced, Change.CANCELLED)
     _notify_change(circle, meetings, Change.PLANNED)
@@ -251,6 +262,9 @@ def meeting_add(
     )
     meeting.save()
     circle_dates_sync(circle_id=circle.pk)
+    audit_record(
+        actor=added_by, action=AuditAction.MEETING_ADD, circle=circle, object_kind="meeting", object_id=meeting.pk
+    )
     _notify_change(circle, [meeting], Change.ADDED)
     return meeting
 
@@ -291,6 +305,7 @@ def meeting_update(
     _check_format(changes.meeting_format, changes.place)
     old_day = timezone.localtime(meeting.starts_at, PARIS).date()
     shift = changes.day - old_day
+    before = _audited_fields(meeting)
     targets = [meeting]
     if and_following:
         targets += list(
@@ -316,8 +331,23 @@ def meeting_update(
         targets, ["starts_at", "ends_at", "meeting_format", "place", "video_link", "sequence", "version", "updated_at"]
     )
     circle_dates_sync(circle_id=circle.pk)
+    after = _audited_fields(meeting)
+    audit_record(
+        actor=editor,
+        action=AuditAction.MEETING_UPDATE,
+        circle=circle,
+        object_kind="meeting",
+        object_id=meeting.pk,
+        changes=[name for name in before if before[name] != after[name]],
+        count=len(targets),
+    )
     _notify_change(circle, targets, Change.MOVED)
     return targets
+
+
+def _audited_fields(meeting: Meeting) -> dict[str, object]:
+    """The fields of a meeting whose change the audit log names (only their names are recorded)."""
+    return {name: getattr(meeting, name) for name in ("starts_at", "ends_at", "meeting_format", "place", "video_link")}
 
 
 @transaction.atomic
@@ -334,6 +364,13 @@ def meeting_cancel(*, meeting_id: int, cancelled_by: User) -> Meeting:
     _mark_cancelled(meeting, timezone.now())
     meeting.save(update_fields=["cancelled_at", "sequence", "version", "updated_at"])
     circle_dates_sync(circle_id=circle.pk)
+    audit_record(
+        actor=cancelled_by,
+        action=AuditAction.MEETING_CANCEL,
+        circle=circle,
+        object_kind="meeting",
+        object_id=meeting.pk,
+    )
     _notify_change(circle, [meeting], Change.CANCELLED)
     return meeting
 
@@ -426,6 +463,15 @@ def attendance_record(*, meeting_id: int, recorded_by: User, statuses: dict[int,
         records.append(record)
     meeting.attendance_recorded_at = now
     meeting.save(update_fields=["attendance_recorded_at"])
+    # How many people were noted, never who was present or absent (that stays on the meeting's page).
+    audit_record(
+        actor=recorded_by,
+        action=AuditAction.ATTENDANCE_RECORD,
+        circle=meeting.circle_id,
+        object_kind="meeting",
+        object_id=meeting.pk,
+        count=len(records),
+    )
     return records
 
 
@@ -529,6 +575,14 @@ def poll_create(*, circle_id: int, created_by: User, slots: list[datetime.dateti
             _raise_plan(PlanError(PlanErrorCode.IN_THE_PAST, {"date": timezone.localtime(moment, PARIS).date()}))
     poll = Poll.objects.create(circle=circle, created_by=created_by, duration_minutes=duration_minutes)
     Slot.objects.bulk_create([Slot(poll=poll, starts_at=moment) for moment in unique])
+    audit_record(
+        actor=created_by,
+        action=AuditAction.POLL_CREATE,
+        circle=circle,
+        object_kind="poll",
+        object_id=poll.pk,
+        count=len(unique),
+    )
     return poll
 
 
@@ -567,4 +621,7 @@ def poll_pick(*, poll_id: int, picked_by: User, slot_id: int) -> Slot:
         raise MeetingError(errors.POLL_SLOT_UNKNOWN)
     poll.closed_at = timezone.now()
     poll.save(update_fields=["closed_at"])
+    audit_record(
+        actor=picked_by, action=AuditAction.POLL_PICK, circle=poll.circle_id, object_kind="poll", object_id=poll.pk
+    )
     return slot

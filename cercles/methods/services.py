@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.circles.models import Circle, CircleKind
 from cercles.core.policy import PolicyDenied, allows
 from cercles.methods.exceptions import (
@@ -118,6 +120,7 @@ def kind_method_update(
     if protocol is None:
         raise MethodNotDescribed(VARIANT_NOT_FOUND)
     previous = {phase["key"]: phase for phase in protocol["phases"]}
+    before = _variant(_normalised(stored.document), protocol_key)
     taken = {phase.key for phase in changes.phases if phase.key}
     phases = []
     for phase in changes.phases:
@@ -148,7 +151,33 @@ def kind_method_update(
     stored.updated_at = timezone.now()
     stored.updated_by = editor
     stored.save()
+    after = _variant(stored.document, protocol_key)
+    audit_record(
+        actor=editor,
+        action=AuditAction.KIND_METHOD_UPDATE,
+        object_kind="kind",
+        object_id=kind.pk,
+        # Which parts of the variant changed, never their text (instructions, prompts).
+        changes=[name for name in AUDITED_PROTOCOL_FIELDS if after.get(name) != before.get(name)],
+        count=len(phases),
+    )
     return stored
+
+
+# The parts of a method's variant whose change the audit log names.
+AUDITED_PROTOCOL_FIELDS = ("name", "when", "phases")
+
+
+def _normalised(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as it is stored once parsed (a shipped method may leave defaults out)."""
+    try:
+        return method_document(parse_method(document))
+    except ProtocolError:
+        return document
+
+
+def _variant(document: dict[str, Any], protocol_key: str) -> dict[str, Any]:
+    return next((p for p in document.get("protocols", []) if p.get("key") == protocol_key), {})
 
 
 def _lock_circle(circle_id: int) -> Circle:
@@ -192,6 +221,14 @@ def circle_method_adapt(
     stored.updated_by = editor
     stored.full_clean()
     stored.save()
+    audit_record(
+        actor=editor,
+        action=AuditAction.CIRCLE_METHOD_ADAPT,
+        circle=circle,
+        object_kind="circle_method",
+        object_id=stored.pk,
+        count=len(steps),
+    )
     return stored
 
 

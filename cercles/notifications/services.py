@@ -433,6 +433,6 @@ def message_retry(*, message_ids: Sequence[int], retried_by: User) -> int:
         .update(failed_at=None, due_at=now, attempts=0, lease_until=None, claimed_by="")
     )
     if retried:
-        audit_record(actor=retried_by, action=AuditAction.MESSAGES_RETRY)
+        audit_record(actor=retried_by, action=AuditAction.MESSAGES_RETRY, count=retried)
         transaction.on_commit(partial(_wake_sweeper, urgent=False))
     return retried

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cercles.audit.models import AuditAction
+from cercles.audit.services import audit_record
 from cercles.circles.models import Circle, Membership, MembershipStatus
 from cercles.core.exceptions import DomainPermissionDenied
 from cercles.core.policy import require
@@ -123,6 +125,7 @@ def reminder_settings_set(*, circle_id: int, editor: User, version: int, changes
     if current.version != version:
         raise ReminderSettingsConflict()
     upcoming = _upcoming(circle.pk)
+    before = (current.first_before, current.second_before, current.word)
     current.first_before = changes.first_before
     current.second_before = changes.second_before
     current.word = changes.word.strip()
@@ -130,8 +133,21 @@ def reminder_settings_set(*, circle_id: int, editor: User, version: int, changes
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
+    after = (current.first_before, current.second_before, current.word)
+    audit_record(
+        actor=editor,
+        action=AuditAction.REMINDER_SETTINGS,
+        circle=circle,
+        object_kind="reminder_settings",
+        object_id=current.pk,
+        # The facilitator's word is named when it changed, never written here.
+        changes=[name for name, old, new in zip(REMINDER_FIELDS, before, after, strict=True) if old != new],
+    )
     _sync(circle.pk, upcoming)
     return current
+
+
+REMINDER_FIELDS = ("first_before", "second_before", "word")
 
 
 @transaction.atomic
@@ -318,4 +334,6 @@ def circle_message_send(*, circle_id: int, author: User, subject: str, body: str
     payload = {"subject": subject, "body": body, "author": author.get_full_name() or author.get_short_name()}
     for user in recipients:
         message_enqueue(kind=CIRCLE_MESSAGE, recipient=user, about={"circle": circle.pk}, payload=payload)
+    # That the facilitator wrote, and to how many: never the subject or the words.
+    audit_record(actor=author, action=AuditAction.CIRCLE_MESSAGE, circle=circle, count=len(recipients))
     return len(recipients)

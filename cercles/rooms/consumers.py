@@ -33,7 +33,9 @@ MAX_FRAME_BYTES = 1024
 class RoomConsumer(AsyncWebsocketConsumer):
     meeting_id: int
     circle_id: int | None = None
-    user_id: int | None = None
+    user_id: int | None = None  # set once joined: until then nothing is sent to the socket
+    version_heard_before_joining = 0
+    version_sent = 0  # the socket's own join is announced to it too: never the same version twice
 
     async def connect(self) -> None:
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
@@ -44,17 +46,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
+        # In the groups before joining: a change committed between the join and the subscription would
+        # otherwise never be heard, and the client would stay on an old version.
+        groups = (services.room_group(self.meeting_id), services.user_group(user.pk))
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
         try:
             circle_id, version = await database_sync_to_async(services.room_presence_join)(
                 self.meeting_id, user, self.channel_name
             )
         except (DomainError, Http404):  # PolicyDenied (not in the circle), no such meeting
+            for group in groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.user_id, self.circle_id = user.pk, circle_id
-        await self.channel_layer.group_add(services.room_group(self.meeting_id), self.channel_name)
-        await self.channel_layer.group_add(services.user_group(user.pk), self.channel_name)
-        await self.send_json({"type": "version", "version": version})
+        await self._send_version(max(version, self.version_heard_before_joining))
 
     async def disconnect(self, code: int) -> None:
         await self._leave_room()
@@ -100,13 +107,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- group messages -------------------------------------------------------------------------
 
     async def room_version(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "version", "version": int(event["version"])})
+        if self.user_id is None:  # not (yet) let in: remembered, never sent
+            self.version_heard_before_joining = max(self.version_heard_before_joining, int(event["version"]))
+            return
+        await self._send_version(int(event["version"]))
 
     async def room_leave(self, event: dict[str, Any]) -> None:
-        if event.get("circle") == self.circle_id:
+        if self.user_id is not None and event.get("circle") == self.circle_id:
             await self._shut_out()
 
     # --- helpers --------------------------------------------------------------------------------
+
+    async def _send_version(self, version: int) -> None:
+        if version > self.version_sent:
+            self.version_sent = version
+            await self.send_json({"type": "version", "version": version})
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content))

@@ -156,8 +156,7 @@ def _blueprint(meeting: Meeting, user: User, variant: str | None) -> _Blueprint 
     except MethodNotDescribed:
         return None
     method: Method | None = view.kind_method.method
-    if method is None:  # circle_method raises instead; kept for the type checker
-        return None
+    assert method is not None  # circle_method raised MethodNotDescribed otherwise
     plans = {plan.protocol.key: plan for plan in view.plans}
     if variant is None:
         first = FIRST_MEETING_VARIANT in plans and _is_first_of_cycle(meeting)
@@ -320,13 +319,16 @@ def room_open(meeting: Meeting, *, opened_by: User, variant: str | None = None) 
 
 
 @transaction.atomic
-def room_choose_variant(meeting_id: int, variant: str, *, chosen_by: User) -> Room:
+def room_choose_variant(meeting_id: int, variant: str, *, chosen_by: User, seen_version: int | None = None) -> Room:
     """Before the start, the facilitation picks another variant of the method (first meeting, two clients).
 
-    Presence and roles stay; the plan is rebuilt. Raises Http404, PolicyDenied, RoomRefusal."""
+    Presence and roles stay; the plan is rebuilt. ``seen_version`` (from a form) must be the room's.
+    Raises Http404, PolicyDenied, RoomRefusal."""
     meeting = _meeting(meeting_id)
     require(chosen_by, "rooms.facilitate", meeting.circle)
     room = _locked_room(meeting, chosen_by)
+    if seen_version is not None and seen_version != room.version:
+        _refuse(meeting_id, chosen_by, refusals.STALE_VERSION)
     state = codec.decode(room.state)
     if state.status != Status.WAITING:
         _refuse(meeting_id, chosen_by, refusals.NO_SUCH_VARIANT)
@@ -537,7 +539,7 @@ def room_membership_changed(event: str, membership: Membership) -> None:
     if membership.status != MembershipStatus.ACTIVE:
         user_id = membership.user_id
         transaction.on_commit(lambda: send_leave(user_id, circle_id))
-    rooms = list(Room.objects.select_for_update().filter(meeting__circle_id=circle_id, ended_at=None))
+    rooms = list(Room.objects.select_for_update(of=("self",)).filter(meeting__circle_id=circle_id, ended_at=None))
     if not rooms:
         return
     people, facilitators = _people(circle_id)

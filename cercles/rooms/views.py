@@ -21,6 +21,8 @@ from cercles.rooms import refusals, selectors, services
 from cercles.rooms.refusals import RoomRefusal
 
 COMMAND_ARGUMENTS = ("step", "minutes", "person", "order", "role")
+# Before the start, the facilitation may run another variant of the method (argument ``variant``).
+VARIANT_COMMAND = "variant"
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -29,6 +31,17 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _refusal_json(code: str, status: int) -> JsonResponse:
     return JsonResponse({"ok": False, "code": code, "message": str(refusals.message_for(code))}, status=status)
+
+
+def _version(text: str) -> int | None:
+    """The version the client saw; None when missing or not a number (then only idempotent commands pass)."""
+    text = text.strip()
+    if not text or len(text) > 12:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 class SeeOther(HttpResponseRedirect):
@@ -66,17 +79,24 @@ def snapshot(request: HttpRequest, meeting_id: int) -> JsonResponse:
 def command(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """One command (``command``, ``version`` and its arguments), answered in JSON or by a redirect."""
     name = request.POST.get("command", "")
-    version_text = request.POST.get("version", "").strip()
-    seen_version = int(version_text) if version_text.isdigit() and len(version_text) < 12 else None
+    seen_version = _version(request.POST.get("version", ""))
     arguments = {key: request.POST[key] for key in COMMAND_ARGUMENTS if key in request.POST}
     try:
-        room = services.room_command(
-            meeting_id,
-            name,
-            actor=request.user,  # type: ignore[arg-type]
-            seen_version=seen_version,
-            arguments=arguments,
-        )
+        if name == VARIANT_COMMAND:
+            room = services.room_choose_variant(
+                meeting_id,
+                request.POST.get("variant", "")[:40],
+                chosen_by=request.user,  # type: ignore[arg-type]
+                seen_version=seen_version if seen_version is not None else -1,
+            )
+        else:
+            room = services.room_command(
+                meeting_id,
+                name,
+                actor=request.user,  # type: ignore[arg-type]
+                seen_version=seen_version,
+                arguments=arguments,
+            )
     except PolicyDenied:
         if _wants_json(request):
             return _refusal_json(refusals.NOT_ALLOWED, 403)

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from cercles.audit.models import AuditAction
 from cercles.audit.services import audit_record
@@ -71,3 +72,29 @@ def test_the_log_page_keeps_its_query_count(claire: User) -> None:
     with CaptureQueriesContext(connection) as large:
         client.get(reverse(LOG))
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.django_db
+def test_the_action_filter_lists_every_action_of_every_app_by_its_french_label(claire: User) -> None:
+    page = client_for(claire).get(reverse(LOG)).content.decode()
+    for value, label in AuditAction.choices:
+        assert f'<a href="?action={value}">{escape(label)}</a>' in page
+    assert '<a href="?action=attendance.record">Présences notées</a>' in page
+
+
+@pytest.mark.django_db
+def test_the_log_shows_how_many_things_an_action_touched(claire: User, alice: User, circle: Circle) -> None:
+    with transaction.atomic():
+        audit_record(actor=alice, action=AuditAction.ATTENDANCE_RECORD, circle=circle, count=7)
+    page = client_for(claire).get(reverse(LOG), {"action": AuditAction.ATTENDANCE_RECORD}).content.decode()
+    assert "Présences notées" in page
+    assert '<td class="field-count">7</td>' in page
+
+
+@pytest.mark.django_db
+def test_a_row_about_several_objects_of_a_kind_names_the_kind_alone(claire: User, alice: User, circle: Circle) -> None:
+    with transaction.atomic():
+        audit_record(actor=alice, action=AuditAction.MEETINGS_PLAN, circle=circle, object_kind="meeting", count=6)
+    page = client_for(claire).get(reverse(LOG)).content.decode()
+    assert '<td class="field-object">meeting</td>' in page
+    assert "meeting None" not in page

@@ -35,6 +35,15 @@ def world(reference_data: None) -> RoomWorld:
     return room_world()
 
 
+@pytest.fixture(autouse=True)
+def _a_fresh_channel_layer_per_test() -> None:
+    # Each test runs its own event loop; the Redis layer's locks belong to the loop that made them
+    # (a server process has one loop for its life).
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+
+
 def _communicator(meeting_id: int, user: Any) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/salles/{meeting_id}/")
     communicator.scope["user"] = user
@@ -276,5 +285,25 @@ def test_the_asgi_application_authenticates_the_socket_with_the_session(world: R
         )
         connected, _ = await forged.connect(timeout=TIMEOUT)
         assert not connected  # another site's page cannot open the socket with the person's cookie
+
+    run(scenario)
+
+
+def test_a_version_announced_while_the_socket_is_being_let_in_is_not_lost_nor_sent_early() -> None:
+    from cercles.rooms.consumers import RoomConsumer
+
+    sent: list[str] = []
+
+    async def scenario() -> None:
+        consumer = RoomConsumer()
+        consumer.send = lambda text_data=None, **_: _record(text_data)  # type: ignore[method-assign,assignment]
+        await consumer.room_version({"type": "room.version", "version": 7})
+        await consumer.room_leave({"type": "room.leave", "circle": None})
+        await consumer.receive(text_data='{"type": "ping"}')
+        assert sent == []  # not let in yet (or shut out): nothing goes out
+        assert consumer.version_heard_before_joining == 7
+
+    async def _record(text: str | None) -> None:
+        sent.append(text or "")
 
     run(scenario)

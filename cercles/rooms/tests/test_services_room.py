@@ -41,6 +41,14 @@ def world() -> RoomWorld:
     return room_world()
 
 
+@pytest.fixture(autouse=True)
+def _a_fresh_channel_layer_per_test() -> None:
+    # The Redis layer's locks belong to the event loop that made them; each test makes its own.
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+
+
 def _state(meeting: Meeting):  # type: ignore[no-untyped-def]
     return codec.decode(Room.objects.get(meeting=meeting).state)
 
@@ -338,3 +346,45 @@ def test_a_new_facilitator_may_command_at_once(world: RoomWorld) -> None:
 def test_membership_changes_in_a_circle_without_an_open_room_touch_nothing(world: RoomWorld) -> None:
     membership_leave(circle_id=world.circle.pk, user=world.member)
     assert not Room.objects.exists()
+
+
+def test_a_room_opened_at_the_same_moment_by_someone_else_is_theirs(world: RoomWorld) -> None:
+    from unittest import mock
+
+    from cercles.rooms import services
+
+    real = services._room_fields
+
+    def opened_meanwhile(meeting, user, variant):  # type: ignore[no-untyped-def]
+        fields = real(meeting, user, variant)
+        Room.objects.create(meeting=meeting, **fields)  # the other person's request commits first
+        return fields
+
+    with mock.patch.object(services, "_room_fields", opened_meanwhile):
+        room = room_open(world.meeting, opened_by=world.member)
+    assert Room.objects.filter(meeting=world.meeting).count() == 1
+    assert room.pk == Room.objects.get(meeting=world.meeting).pk
+
+
+def test_a_command_name_the_room_does_not_know_is_a_bad_command() -> None:
+    from cercles.rooms.services import parse_command
+
+    with pytest.raises(RoomRefusal) as refused:
+        parse_command("dance", {}, actor=1)
+    assert refused.value.code == refusals.BAD_COMMAND
+
+
+def test_a_push_that_fails_never_fails_the_committed_change(world: RoomWorld, caplog: pytest.LogCaptureFixture) -> None:
+    from unittest import mock
+
+    from cercles.rooms import services
+
+    class BrokenLayer:
+        async def group_send(self, group: str, message: dict[str, object]) -> None:
+            raise ConnectionError("redis is down")
+
+    with mock.patch.object(services, "get_channel_layer", return_value=BrokenLayer()):
+        services.broadcast_version(world.meeting.pk, 3)
+    assert "not sent" in caplog.text
+    with mock.patch.object(services, "get_channel_layer", return_value=None):
+        services.broadcast_version(world.meeting.pk, 3)  # no layer configured: nothing to send

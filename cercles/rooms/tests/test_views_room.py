@@ -157,8 +157,9 @@ def test_a_command_refused_in_json_gives_its_code_and_a_french_message(world: Ro
     assert member.json()["message"] == "Seule l'animation de la séance peut faire cela."
     stale = _post(world, world.facilitator, {"command": "start", "version": "7"}, **JSON)
     assert (stale.status_code, stale.json()["code"]) == (409, "stale_version")
-    missing = _post(world, world.facilitator, {"command": "start"}, **JSON)
-    assert missing.json()["code"] == "stale_version"
+    for version in ("", "²", "9" * 40, "deux"):
+        odd = _post(world, world.facilitator, {"command": "start", "version": version}, **JSON)
+        assert (odd.status_code, odd.json()["code"]) == (409, "stale_version")
     bad = _post(world, world.facilitator, {"command": "jump", "version": "1", "step": "trois"}, **JSON)
     assert (bad.status_code, bad.json()["code"]) == (400, "bad_command")
     unknown = _post(world, world.facilitator, {"command": "<script>", "version": "1"}, **JSON)
@@ -194,3 +195,25 @@ def test_the_room_page_opens_the_room_for_a_member_and_asks_anonymous_visitors_t
     assert Room.objects.filter(meeting=world.meeting).exists()
     anonymous = Client().get(reverse("rooms:snapshot", args=[world.meeting.pk]))
     assert anonymous.status_code == 302
+
+
+def test_a_facilitator_picks_the_variant_before_the_start_with_a_command(world: RoomWorld) -> None:
+    room_open(world.meeting, opened_by=world.member)
+    chosen = _post(world, world.facilitator, {"command": "variant", "variant": "deux_clients", "version": "1"}, **JSON)
+    assert chosen.json() == {"ok": True, "version": 2}
+    assert Room.objects.get(meeting=world.meeting).protocol_key == "deux_clients"
+    stale = _post(world, world.facilitator, {"command": "variant", "variant": "seance", "version": "1"}, **JSON)
+    assert (stale.status_code, stale.json()["code"]) == (409, "stale_version")
+    member = _post(world, world.member, {"command": "variant", "variant": "seance", "version": "2"}, **JSON)
+    assert (member.status_code, member.json()["code"]) == (403, "not_allowed")
+    unknown = _post(world, world.facilitator, {"command": "variant", "variant": "x" * 500, "version": "2"}, **JSON)
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "no_such_variant")
+
+
+def test_a_snapshot_of_a_room_never_opened_is_a_404_and_a_plain_post_from_outside_is_a_403(world: RoomWorld) -> None:
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        room_snapshot(world.meeting.pk, world.member, timezone.now())
+    outside = _post(world, world.outsider, {"command": "start", "version": "1"})
+    assert outside.status_code == 403
