@@ -11,7 +11,8 @@ all sent, with Django's in-memory (locmem) backend and through a real SMTP serve
 (aiosmtpd, the tests' sink), for each batch size and number of sweeper processes at once
 (``--sweepers 1 2``: separate processes claiming disjoint batches, as several ``run_scheduler``
 processes would). Prints msg/s, queries and the sweepers' own CPU per message (the figure a machine
-shared with other work does not distort); the sink's CPU per message at the end. Queries per message must not grow with the batch.
+shared with other work does not distort); the sink's CPU per message at the end. Queries per message
+must not grow with the batch.
 """
 
 from __future__ import annotations
