@@ -1,10 +1,11 @@
 """Formation benchmark: from "run" to the result page at 200 and 2,000 applicants.
 
-    .venv/bin/python bench/formation.py [--sizes 200 2000] [--seconds 10] [--previews 50]
+    .venv/bin/python bench/formation.py [--sizes 200 2000] [--seconds 10] [--previews 50] [--questions 0]
 
 Builds a throw-away SQLite database file (or uses DATABASE_URL's server, in a test database), opens a
 call with two slots and fills it with N varied applicants (organisations, types, job families,
-départements; a third of them available at one slot only). For each size it starts a run the way
+départements; a third of them available at one slot only; with ``--questions N``, the call asks N
+questions of its own, of four answers each, that everyone answers). For each size it starts a run the way
 the site does, runs it in a worker thread (which spawns the engine's child process), polls the
 progress fragment from the "browser" meanwhile (its server time shows whether the site stays
 responsive), then renders the result page, and prints:
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
     parser.add_argument("--seconds", type=int, default=10, help="the call's time budget")
     parser.add_argument("--previews", type=int, default=50)
+    parser.add_argument("--questions", type=int, default=0, help="the call's own questions (0 to 6)")
     args = parser.parse_args()
 
     import django
@@ -58,6 +60,7 @@ def main() -> None:
 
     from cercles.formation import services
     from cercles.formation.models import FormationRun
+    from cercles.formation.services import QuestionFields
     from cercles.formation.tests.factories import make_applicants, make_call
     from tests.factories import make_user
 
@@ -74,10 +77,17 @@ def main() -> None:
         coordinator = make_user("claire", is_staff=True)
         client = Client()
         client.force_login(coordinator)
-        print(f"database: {connection.vendor}; time budget {args.seconds} s; {os.cpu_count()} CPUs")
+        print(
+            f"database: {connection.vendor}; time budget {args.seconds} s; {args.questions} questions of the call; "
+            f"{os.cpu_count()} CPUs"
+        )
+        choices = ("a", "b", "c", "d")
+        questions = tuple(QuestionFields(f"Question {n}", choices, weight=1) for n in range(1, args.questions + 1))
+        # Everyone answers; answers vary with the applicant and the question.
+        answers = [[choices[(index + n) % 4] for n in range(args.questions)] for index in range(7)]
         for size in args.sizes:
-            call = make_call(coordinator, seconds=args.seconds, title=f"Banc {size}")
-            make_applicants(call, size, organisations=size // 2, seed=size)
+            call = make_call(coordinator, seconds=args.seconds, title=f"Banc {size}", questions=questions)
+            make_applicants(call, size, organisations=size // 2, seed=size, answers=answers)
             # The task is queued, not run at once: a worker thread takes it, as `manage.py serve` does.
             with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
                 started = time.perf_counter()

@@ -32,7 +32,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("", include("cercles.privacy.urls")),
     path("coordination/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.language_set, name="set_language"),
     path("sante/", core_views.health, name="health"),
     path("mentions-legales/", core_views.legal_notice, name="legal_notice"),
     path("accessibilite/", core_views.accessibility_statement, name="accessibility"),

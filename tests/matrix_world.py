@@ -45,6 +45,37 @@ def _named(name: str, last_name: str, **options: object) -> User:
     return user
 
 
+def _write_in_rooms(
+    meeting: Meeting, past_meeting: Meeting, *, alice: User, bob: User, fanny: User, secrets: dict[str, str]
+) -> None:
+    """Bob is the client of both meetings: yesterday's room holds his plan and learnings and Fanny's
+    learnings; for the next one he has prepared his subject."""
+    from cercles.rooms.models import Artefact, ClientTurn, Commitment
+    from cercles.rooms.tests.writing_factories import APPRENTISSAGES, SYNTHESE, open_room
+
+    ClientTurn.objects.create(meeting=past_meeting, person=bob, position=1)
+    ClientTurn.objects.create(meeting=meeting, person=bob, position=1, subject=secrets["client_subject"])
+    room = open_room(past_meeting, step=APPRENTISSAGES, status="terminee")
+    room.ended_at = timezone.now()
+    room.save(update_fields=["ended_at"])
+    plan = Artefact.objects.create(
+        room=room, step=SYNTHESE, phase_key="synthese", slot_key="plan", author=bob, visibility="auteur_animation"
+    )
+    Commitment.objects.create(artefact=plan, text=secrets["action_plan"])
+    # Alice opened her learnings without writing yet (a draft at version 1, empty).
+    for author, text in ((bob, secrets["own_learning"]), (fanny, secrets["cofacilitator_learning"]), (alice, "")):
+        Artefact.objects.create(
+            room=room,
+            step=APPRENTISSAGES,
+            phase_key="apprentissages",
+            slot_key="apprentissages",
+            author=author,
+            visibility="auteur",
+            text=text,
+            version=1,
+        )
+
+
 def build_world() -> World:
     alice = _named("alice", "Animatrice")
     fanny = _named("fanny", "Coanimatrice")
@@ -69,6 +100,10 @@ def build_world() -> World:
         "staff": make_user("steve", is_staff=True, coordinator=False),
     }
     secrets = {
+        "own_learning": "apprentissage-mirliton",
+        "cofacilitator_learning": "apprentissage-farandole",
+        "action_plan": "engagement-cornemuse",
+        "client_subject": "sujet-bilboquet",
         "member_name": bob.last_name,
         "member_email": bob.email,
         "waiting_name": wendy.last_name,
@@ -94,6 +129,7 @@ def build_world() -> World:
         room_name="cercles-matrice-passe",
     )
     Attendance.objects.create(meeting=past_meeting, user=bob, status=AttendanceStatus.PRESENT, recorded_by=alice)
+    _write_in_rooms(meeting, past_meeting, alice=alice, bob=bob, fanny=fanny, secrets=secrets)
     poll = Poll.objects.create(circle=circle, created_by=alice, duration_minutes=120)
     slot = Slot.objects.create(poll=poll, starts_at=now + datetime.timedelta(days=10))
     SlotAnswer.objects.create(slot=slot, user=bob, answer="oui")

@@ -59,6 +59,10 @@ SECRETS = {
     "applicant_name": "le nom d'une personne candidate",
     "application_message": "le message d'une candidature",
     "member_email": "l'adresse e-mail d'un·e membre",
+    "own_learning": "les apprentissages privés d'un·e membre",
+    "cofacilitator_learning": "les apprentissages privés d'une co-animatrice",
+    "action_plan": "le plan d'action d'un·e client·e (non partagé)",
+    "client_subject": "le sujet préparé par un·e client·e",
 }
 
 MANAGERS = frozenset({"facilitator", "coordinator"})
@@ -697,6 +701,20 @@ FORMATION_ROWS: list[Row] = [
         what="Ouvrir un appel à candidatures",
     ),
     Row(
+        "formation:call_edit",
+        lambda w: _reverse("formation:call_edit", w.formation.call.pk),
+        COORDINATION_ONLY,
+        secrets={"applicant_name": frozenset(), "application_message": frozenset()},
+        what="Modifier un appel tant que ses groupes ne sont pas publiés",
+    ),
+    Row(
+        "formation:call_edit",
+        lambda w: _reverse("formation:call_edit", w.formation.call.pk),
+        _coordination_only(REFUSED),  # an empty form: refused with its messages, the call unchanged
+        method="POST",
+        what="Enregistrer la modification d'un appel",
+    ),
+    Row(
         "formation:manage",
         lambda w: _reverse("formation:manage", w.formation.call.pk),
         COORDINATION_ONLY,
@@ -786,6 +804,56 @@ FORMATION_ROWS: list[Row] = [
     ),
 ]
 ROWS += FORMATION_ROWS
+
+# What is written in a meeting's room, the client turns and the summary: inside the circle only, and
+# inside it each writing to whom its slot's visibility allows (the world's past meeting: Bob was the
+# client, wrote his action plan and private learnings; Fanny, co-facilitating, wrote hers).
+ROOM_WRITING_ROWS: list[Row] = [
+    Row(
+        "rooms:write",
+        lambda w: _reverse("rooms:write", w.past_meeting.pk),
+        signed_in(DENIED, member=REDIRECT, facilitator=REDIRECT),
+        method="POST",
+        data=lambda w: {"step": "6", "slot": "apprentissages", "text": "Encore une chose", "version": "1"},
+        what="Écrire dans la salle (brouillon enregistré au fil de la frappe)",
+    ),
+    Row(
+        "rooms:share",
+        lambda w: _reverse("rooms:share", w.past_meeting.pk),
+        # The member shares their own learnings; the facilitator's draft there is empty: nothing to share.
+        signed_in(DENIED, member=REDIRECT, facilitator=REFUSED),
+        method="POST",
+        data=lambda w: {"step": "6", "slot": "apprentissages", "what": "cercle"},
+        what="Partager un écrit avec le cercle, accepter sa publication",
+    ),
+    Row(
+        "rooms:summary",
+        lambda w: _reverse("rooms:summary", w.past_meeting.pk),
+        # Coordinators see that the meeting took place and how many came (meetings' pages), never this.
+        signed_in(DENIED, member=OK, facilitator=OK),
+        secrets={
+            "own_learning": frozenset({"member"}),
+            "cofacilitator_learning": frozenset(),
+            "action_plan": frozenset({"member", "facilitator"}),
+            "client_subject": frozenset(),
+            "member_email": frozenset(),
+        },
+        what="Compte rendu d'une séance (ce que chacun·e peut lire)",
+    ),
+    Row(
+        "rooms:client",
+        lambda w: _reverse("rooms:client", w.meeting.pk),
+        signed_in(DENIED, member=OK, facilitator=OK),
+        secrets={
+            "client_subject": frozenset({"member", "facilitator"}),
+            "own_learning": frozenset(),
+            "action_plan": frozenset(),
+            "member_email": frozenset(),
+        },
+        what="Client·e de codéveloppement : proposition, choix, échange, sujet préparé (client·e et animation)",
+    ),
+]
+ROWS += ROOM_WRITING_ROWS
 
 
 def markdown_table() -> str:

@@ -24,7 +24,7 @@ from cercles.circles import services as circles
 from cercles.circles.models import Circle, CircleKind, MeetingFormat, MembershipStatus
 from cercles.formation import services as formation
 from cercles.formation.models import Application, Call, FormationRun, RunStatus
-from cercles.formation.tests.factories import make_call
+from cercles.formation.tests.factories import call_fields, make_call
 from cercles.formation.tests.world import build_formation_world
 from cercles.meetings import services as meetings
 from cercles.meetings.models import AttendanceStatus, Meeting
@@ -145,6 +145,13 @@ def _two_groups(w: dict[str, Any]) -> tuple[Call, list[Application], FormationRu
 def _published_in_two_circles(w: dict[str, Any]) -> tuple[Call, Application, list[Circle]]:
     call, submitted, run = _two_groups(w)
     return call, submitted[0], formation.call_publish(run_id=run.pk, published_by=w["claire"])
+
+
+def _call_retitled(coordinator: User) -> Call:
+    call = make_call(coordinator)
+    return formation.call_update(
+        call_id=call.pk, updated_by=coordinator, version=call.version, fields=call_fields(call, title="Nouveau titre")
+    )
 
 
 def _formation_world(w: dict[str, Any]) -> Any:
@@ -310,6 +317,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
         AuditAction.POLL_PICK,
     ),
     "formation.call_create": (lambda w: make_call(w["claire"]), AuditAction.CALL_CREATE),
+    "formation.call_update": (lambda w: _call_retitled(w["claire"]), AuditAction.CALL_UPDATE),
     "formation.run_start": (
         lambda w: formation.run_start(call_id=make_call(w["claire"]).pk, started_by=w["claire"]),
         AuditAction.RUN_START,
@@ -431,6 +439,7 @@ ROWS: dict[str, tuple[list[str], int | None, str | None]] = {
     "meetings.meeting_update": (["ends_at", "starts_at"], 1, None),
     "meetings.attendance_record": ([], 1, None),
     "meetings.poll_create": ([], 2, None),
+    "formation.call_update": (["title"], None, None),
     "formation.run_edit": (["group"], None, "charlie"),
     "formation.placement_move": (["from_circle:{source}"], None, "bob"),
     "methods.kind_method_update": (["name"], len(_seance().phases), None),

@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     POLL_PICK = "poll.pick", _("Créneau retenu")
     # Formation of circles from a call for applications (coordinators).
     CALL_CREATE = "call.create", _("Appel à candidatures ouvert")
+    CALL_UPDATE = "call.update", _("Appel à candidatures modifié")
     RUN_START = "run.start", _("Constitution des groupes lancée")
     RUN_CANCEL = "run.cancel", _("Constitution des groupes arrêtée")
     RUN_EDIT = "run.edit", _("Groupes retouchés à la main")
@@ -55,6 +56,9 @@ class AuditAction(models.TextChoices):
     # Reminders and messages to a circle's members.
     REMINDER_SETTINGS = "reminders.settings", _("Rappels du cercle réglés")
     CIRCLE_MESSAGE = "circle.message", _("Message écrit aux membres du cercle")
+    # Codéveloppement's client turns (facilitators).
+    CLIENT_CHOOSE = "client.choose", _("Client·e de codéveloppement choisi·e")
+    CLIENT_SWAP = "client.swap", _("Tours de client·e échangés")
 
 
 class AuditEvent(models.Model):

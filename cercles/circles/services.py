@@ -62,6 +62,7 @@ from cercles.circles.selectors import (
     INVITATION_SALT,
     participant_list_for_export,
 )
+from cercles.core.page_cache import public_pages_changed
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.notifications.services import message_enqueue
@@ -76,6 +77,9 @@ def _notify(event: str, membership: Membership) -> None:
 
 
 def _lock_circle(circle_id: int) -> Circle:
+    # Every change to a circle or its memberships locks the circle first: the one place that tells the
+    # public pages' cache (on commit; a refused change rolls back and invalidates nothing).
+    public_pages_changed()
     return Circle.objects.select_for_update().select_related("kind").get(pk=circle_id)
 
 
@@ -131,6 +135,7 @@ def circle_create(
     circle.search_text = circle_search_text(circle)
     circle.full_clean()
     circle.save()
+    public_pages_changed()
     now = timezone.now()
     for facilitator in facilitators:
         Membership.objects.create(
@@ -622,6 +627,7 @@ def kind_create(*, created_by: User, fields: KindFields) -> CircleKind:
     kind = CircleKind(**_stripped(fields))
     kind.full_clean()
     kind.save()
+    public_pages_changed()
     audit_record(actor=created_by, action=AuditAction.KIND_CREATE, object_kind="kind", object_id=kind.pk)
     return kind
 
@@ -639,6 +645,7 @@ def kind_update(*, kind_id: int, updated_by: User, fields: KindFields) -> Circle
         setattr(kind, name, value)
     kind.full_clean()
     kind.save()
+    public_pages_changed()
     audit_record(actor=updated_by, action=AuditAction.KIND_UPDATE, object_kind="kind", object_id=kind.pk)
     if renamed:
         # The catalogue search matches the kind's name too (circle_search_text).

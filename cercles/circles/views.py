@@ -27,11 +27,13 @@ from cercles.circles.forms import (
 from cercles.circles.hooks import my_circles_templates
 from cercles.circles.models import Circle, CircleStatus, FacilitatorInvitation, MembershipStatus
 from cercles.circles.rules import join_refusal
+from cercles.core.page_cache import anonymous_page_cache
 from cercles.people.selectors import profile_for_user
 
 CATALOGUE_PAGE_SIZE = 20
 
 
+@anonymous_page_cache  # the same for every anonymous visitor: served from the cache (core/page_cache.py)
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "sections": selectors.home_need_sections(),
@@ -41,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @vary_on_headers("HX-Request")  # the same URL answers a full page or the htmx fragment
+@anonymous_page_cache
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET)
     filters = form.filters()
@@ -54,6 +57,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@anonymous_page_cache  # an anonymous visitor sees no member, no form with a token
 def detail(request: HttpRequest, circle_id: int) -> HttpResponse:
     view = selectors.circle_get_for_user(circle_id=circle_id, user=request.user)  # type: ignore[arg-type]
     context = {"view": view, "circle": view.circle, "join_form": JoinForm(), "decision_form": DecisionForm()}

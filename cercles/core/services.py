@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 from cercles.core.colours import HEX_COLOUR, MINIMUM_TEXT_CONTRAST, WHITE, contrast_ratio, rgb
 from cercles.core.exceptions import ConcurrentEditError, DomainError
 from cercles.core.models import ProgrammeIdentity
+from cercles.core.page_cache import public_pages_changed
 from cercles.core.policy import require
 from cercles.core.selectors import IDENTITY_CACHE_KEY, identity_for_edit
 
@@ -129,4 +130,5 @@ def identity_update(*, editor: object, version: int, changes: IdentityChanges) -
         storage = row.logo.storage
         transaction.on_commit(lambda: storage.delete(old_logo))
     transaction.on_commit(lambda: cache.delete(IDENTITY_CACHE_KEY))
+    public_pages_changed()
     return row

@@ -13,7 +13,9 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from cercles.core.colours import darker, rgb
 from cercles.core.forms import IdentityForm
@@ -51,6 +53,32 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
+
+
+@csrf_exempt
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The footer's language switch: Django's set_language without a CSRF token, same-site only.
+
+    The switch is a form on every page; with a token, every anonymous page would carry its visitor's
+    token and set a cookie, and could not be the same for everyone (core/page_cache.py). What a
+    forged cross-site post could do is switch someone's language, nothing else; the browser's own
+    word on where the post comes from (Sec-Fetch-Site, or Origin) refuses even that. A POST, not a
+    link, so that crawlers and link prefetching never change anyone's language.
+    """
+    if not _posted_from_this_site(request):
+        return csrf_failure(request)
+    return set_language(request)
+
+
+def _posted_from_this_site(request: HttpRequest) -> bool:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # an old browser or a script: nothing says it comes from elsewhere
+    return origin == f"{request.scheme}://{request.get_host()}" or origin in settings.CSRF_TRUSTED_ORIGINS
 
 
 @require_GET

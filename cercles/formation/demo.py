@@ -4,13 +4,16 @@ Registered with ``cercles.circles.hooks.on_demo_loaded`` (the circles app never 
 ``load_demo`` runs it after the programme's people exist. Applicants come from some forty
 organisations of every type across France, most available on two or three of the call's three slots,
 a few on one only; some write "pas avec", some ask to be with a colleague (a few pairs both ask), a
-few ask not to be with anyone of their own organisation.
+few ask not to be with anyone of their own organisation. The call asks one question of its own
+("Ancienneté dans la fonction"), which counts for diversity; most applicants answer it.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
+from collections.abc import Iterable
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -21,12 +24,20 @@ from cercles.circles.hooks import DemoProgramme, on_demo_loaded
 from cercles.circles.models import CircleKind
 from cercles.core.checks import DEMO_EMAIL_DOMAIN
 from cercles.core.text import normalize_for_search
-from cercles.formation.models import Application, ApplicationStatus, CallSlot
-from cercles.formation.services import CallFields, call_create
+from cercles.formation.models import Application, ApplicationAnswer, ApplicationStatus, CallQuestion, CallSlot
+from cercles.formation.services import CallFields, QuestionFields, call_create
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
 DEMO_APPLICANTS = 120
+SENIORITY = QuestionFields(
+    label="Ancienneté dans la fonction",
+    choices=("Moins de 2 ans", "De 2 à 5 ans", "De 5 à 10 ans", "Plus de 10 ans"),
+    required=False,
+    weight=2,
+)
+# How often each answer is given (the rest do not answer): new managers come to such circles most.
+SENIORITY_SHARES = (0.35, 0.3, 0.15, 0.12)
 PLACES = [
     ("Brest", "29"),
     ("Lyon", "69"),
@@ -77,6 +88,7 @@ def demo_call_load(people: dict[str, User], *, applicants: int = DEMO_APPLICANTS
             slots_text="mardi 9h–12h\njeudi 14h–17h\nvendredi 9h–12h",
             cycle_starts_on=timezone.localdate() + datetime.timedelta(days=21),
             time_budget_seconds=10,
+            questions=(SENIORITY,),
         ),
     )
     departements = {d.code: d for d in Departement.objects.filter(code__in=[code for _, code in PLACES])}
@@ -153,6 +165,20 @@ def demo_call_load(people: dict[str, User], *, applicants: int = DEMO_APPLICANTS
         chosen = slots if choice < 0.35 else rng.sample(slots, 2) if choice < 0.85 else rng.sample(slots, 1)
         links += [through(application_id=application.pk, callslot_id=slot.pk) for slot in chosen]
     through.objects.bulk_create(links)
+    _answer_seniority(call.questions.get(), Application.objects.filter(call=call).order_by("pk"), seed)
+
+
+def _answer_seniority(question: CallQuestion, applications: Iterable[Application], seed: int) -> None:
+    # A generator of its own: the rest of the demo stays as it was before the question existed.
+    rng = random.Random(seed + 1)  # noqa: S311 - reproducible demo data, not security
+    answers = []
+    for application in applications:
+        draw = rng.random()
+        for choice, share in zip(question.choices, itertools.accumulate(SENIORITY_SHARES), strict=True):
+            if draw < share:
+                answers.append(ApplicationAnswer(application=application, question=question, choice=choice))
+                break
+    ApplicationAnswer.objects.bulk_create(answers)
 
 
 @on_demo_loaded

@@ -35,7 +35,13 @@ from cercles.grouping import (
 ProblemData = Mapping[str, Any]
 """``people`` ([{id, attributes, slots}] in application order), ``attributes`` ([[name, weight]]),
 ``min_size``, ``max_size``, ``cannot_link``, ``must_link``, ``locked`` ({person: group}) and, for a
-re-run or replay, ``group_count`` and ``exact_sizes`` ({group: size} of the groups kept as they are)."""
+re-run or replay, ``group_count`` and ``exact_sizes`` ({group: size} of the groups kept as they are).
+``questions`` ([{attribute, label}]) and ``notices`` are for the result page; the engine ignores them."""
+
+
+def missing_value(person: str) -> str:
+    """The value of an attribute a person has none for: like nobody else's, so it never counts as shared."""
+    return f"?{person}"
 
 
 @dataclass(frozen=True)

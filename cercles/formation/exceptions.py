@@ -1,6 +1,7 @@
 """Domain errors of the formation; the messages are the French sentences users see (tests import them)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainNotFound
 
@@ -38,6 +39,31 @@ MOVE_SAME_CIRCLE = _("Cette personne est déjà dans ce cercle.")
 MOVE_TARGET_FULL = _("Ce cercle a déjà le nombre maximal de personnes prévu par l'appel.")
 MOVE_NOT_PLACED = _("Cette personne n'a pas de place dans un cercle de l'appel.")
 CALL_NOT_PUBLISHED = _("Les groupes de cet appel ne sont pas encore publiés.")
+CALL_EDIT_PUBLISHED = _("Les groupes de cet appel sont publiés : l'appel ne peut plus être modifié.")
+CALL_EDITED_MEANWHILE = _(
+    "Quelqu'un a modifié cet appel pendant que vous le modifiiez. Vos saisies sont conservées ci-dessous : "
+    "vérifiez-les puis enregistrez de nouveau."
+)
+TOO_MANY_QUESTIONS = _("Un appel pose au plus {count} questions.")
+QUESTION_LABEL_INVALID = _("Chaque question a besoin d'un intitulé (120 caractères au plus).")
+QUESTION_LABEL_REPEATED = _("Deux questions s'intitulent « {label} » : donnez-leur des intitulés différents.")
+QUESTION_CHOICES_COUNT = _("La question « {label} » doit proposer de 2 à 12 réponses, une par ligne.")
+QUESTION_CHOICE_TOO_LONG = _("La réponse « {choice} » à la question « {label} » dépasse 80 caractères.")
+QUESTION_WEIGHT_INVALID = _("Le poids de la question « {label} » va de 0 à 10.")
+QUESTIONS_FROZEN = _(
+    "Des personnes ont déjà candidaté : les questions ne peuvent plus changer (seul leur poids le peut)."
+)
+ANSWER_REQUIRED = _("Répondez à la question « {label} ».")
+ANSWER_NOT_A_CHOICE = _("Pour la question « {label} », choisissez une des réponses proposées.")
+
+
+def slot_chosen_message(label: str, count: int) -> str:
+    """The refusal to remove a slot that applicants chose, naming how many (their names stay private)."""
+    return ngettext(
+        "Le créneau « %(slot)s » a été choisi par %(count)d candidature : il ne peut plus être retiré.",
+        "Le créneau « %(slot)s » a été choisi par %(count)d candidatures : il ne peut plus être retiré.",
+        count,
+    ) % {"slot": label, "count": count}
 
 
 class FormationError(DomainError):
@@ -53,6 +79,11 @@ class CallEditError(DomainError):
     def __init__(self, message: object, *, field: str | None = None) -> None:
         super().__init__(message)  # type: ignore[arg-type]
         self.field = field
+
+
+class CallEditConflict(ConcurrentEditError):
+    def __init__(self) -> None:
+        super().__init__(CALL_EDITED_MEANWHILE)
 
 
 class RunEditConflict(ConcurrentEditError):

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cercles.formation.engine import missing_value
+
 UNPLACED_REASONS = {
     "NO_SHARED_SLOT": _("aucun de ses créneaux n'est celui d'un groupe"),
     "CANNOT_LINK": _("chaque groupe possible compte quelqu'un avec qui elle ne doit pas être"),
@@ -103,6 +105,29 @@ ATTRIBUTE_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class QuestionAnswers:
+    """How a group answered one of the call's questions: distinct answers, and members without one."""
+
+    label: str
+    distinct: int
+    unanswered: int
+
+    @property
+    def words(self) -> str:
+        if self.distinct == 0:
+            text = _("aucune réponse à « %(label)s »") % {"label": self.label}
+        else:
+            text = ngettext(
+                "%(n)d seule réponse à « %(label)s »",
+                "%(n)d réponses différentes à « %(label)s »",
+                self.distinct,
+            ) % {"n": self.distinct, "label": self.label}
+        if self.unanswered and self.distinct:
+            text += " " + _("(%(n)d sans réponse)") % {"n": self.unanswered}
+        return str(text)
+
+
 @dataclass
 class GroupDiversity:
     index: int
@@ -113,6 +138,7 @@ class GroupDiversity:
     slot_label: str
     locked: bool = False
     member_names: list[str] = field(default_factory=list)
+    answers: list[QuestionAnswers] = field(default_factory=list)
 
     @property
     def number(self) -> int:
@@ -128,6 +154,7 @@ class GroupDiversity:
         for attribute in ATTRIBUTE_WORDS:
             count = self.distinct.get(attribute, 0)
             parts.append(_count_words(attribute, count))
+        parts += [question.words for question in self.answers]
         return ", ".join(parts)
 
 
@@ -148,8 +175,13 @@ def group_diversity(
     weights: Sequence[Sequence[Any]],
     slot_labels: Sequence[str],
     locked: Sequence[int],
+    questions: Sequence[Mapping[str, str]] = (),
 ) -> list[GroupDiversity]:
-    """Each group's distinct values per attribute, its score and its shared slot."""
+    """Each group's distinct values per attribute and answers per question, its score and its shared slot.
+
+    ``questions`` are the run's ({attribute, label}): a member without an answer is counted apart,
+    not as one more distinct answer.
+    """
     result = []
     for index, members in enumerate(groups):
         distinct = {
@@ -165,5 +197,16 @@ def group_diversity(
                 counts[value] = counts.get(value, 0) + 1
             score += float(weight) * (pairs - sum(c * (c - 1) // 2 for c in counts.values()))
         label = slot_labels[index] if index < len(slot_labels) else ""
-        result.append(GroupDiversity(index, list(members), distinct, score, pairs, label, index in locked))
+        group = GroupDiversity(index, list(members), distinct, score, pairs, label, index in locked)
+        group.answers = [_answers_of(members, attributes_of, question) for question in questions]
+        result.append(group)
     return result
+
+
+def _answers_of(
+    members: Sequence[str], attributes_of: Mapping[str, Mapping[str, str]], question: Mapping[str, str]
+) -> QuestionAnswers:
+    attribute = question["attribute"]
+    answers = [attributes_of.get(p, {}).get(attribute, missing_value(p)) for p in members]
+    given = [answer for p, answer in zip(members, answers, strict=True) if answer != missing_value(p)]
+    return QuestionAnswers(str(question["label"]), distinct=len(set(given)), unanswered=len(answers) - len(given))

@@ -126,6 +126,37 @@ class CallSlot(models.Model):
         return f"{WEEKDAYS[self.weekday]} {hour(self.starts_at)}–{hour(self.ends_at)}"
 
 
+class CallQuestion(models.Model):
+    """A question of the call's application form, with one answer to choose; it counts for diversity.
+
+    The coordinator writes it; each answer is one more categorical attribute for the engine, with the
+    question's weight. Frozen once the call has an application (its wording, choices and whether it
+    is required; the weight stays editable like the call's other weights), so every answer was given
+    to the same question.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(_("question"), max_length=120)
+    choices = models.JSONField(_("réponses proposées"), default=list)
+    required = models.BooleanField(_("réponse obligatoire"), default=True)
+    weight = models.PositiveSmallIntegerField(_("poids"), default=1)
+
+    class Meta:
+        verbose_name = _("question d'un appel")
+        verbose_name_plural = _("questions d'un appel")
+        ordering = ["call", "position"]
+        constraints = [models.UniqueConstraint(fields=["call", "position"], name="callquestion_position_per_call")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def attribute(self) -> str:
+        """The name of the engine's attribute for this question (kept in a run's inputs)."""
+        return f"question_{self.pk}"
+
+
 class ApplicationStatus(models.TextChoices):
     APPLIED = "candidature", _("Candidature reçue")
     WITHDRAWN = "retiree", _("Candidature retirée")
@@ -185,6 +216,25 @@ class Application(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.status == ApplicationStatus.WAITING
+
+
+class ApplicationAnswer(models.Model):
+    """An applicant's answer to one of the call's questions: one of its choices, as written then."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(CallQuestion, on_delete=models.CASCADE, related_name="answers")
+    choice = models.CharField(_("réponse"), max_length=80)
+
+    class Meta:
+        verbose_name = _("réponse à une question d'un appel")
+        verbose_name_plural = _("réponses aux questions d'un appel")
+        ordering = ["application", "question__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "question"], name="applicationanswer_one_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} : {self.choice}"
 
 
 class RunStatus(models.TextChoices):

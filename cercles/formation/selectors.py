@@ -12,10 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from cercles.circles.models import Circle
 from cercles.core.policy import require
 from cercles.formation import explain
+from cercles.formation.exceptions import CALL_EDIT_PUBLISHED, FormationError
 from cercles.formation.models import (
     Application,
+    ApplicationAnswer,
     ApplicationStatus,
     Call,
+    CallQuestion,
     CallSlot,
     FormationRun,
     FormedGroup,
@@ -24,11 +27,13 @@ from cercles.formation.models import (
 from cercles.people.models import User
 
 _ERASED = _("Personne effacée")
+# Answers with their question, in the call's order of questions.
+_ANSWERS = ApplicationAnswer.objects.select_related("question").order_by("question__position")
 
 
 def call_get(*, call_id: int) -> Call:
     """A call's public page: its title, presentation, dates and slots (never who applied)."""
-    call = Call.objects.select_related("kind").prefetch_related("slots").filter(pk=call_id).first()
+    call = Call.objects.select_related("kind").prefetch_related("slots", "questions").filter(pk=call_id).first()
     if call is None:
         raise Http404
     return call
@@ -38,7 +43,11 @@ def application_for(*, call: Call, user: User) -> Application | None:
     """The person's own application to the call, if any."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Application.objects.prefetch_related("slots").filter(call=call, user=user).first()
+    return (
+        Application.objects.prefetch_related("slots", Prefetch("answers", queryset=_ANSWERS))
+        .filter(call=call, user=user)
+        .first()
+    )
 
 
 def call_list_for_manager(*, user: User) -> QuerySet[Call]:
@@ -47,6 +56,27 @@ def call_list_for_manager(*, user: User) -> QuerySet[Call]:
         applied=Count("applications", filter=Q(applications__status=ApplicationStatus.APPLIED)),
         waiting=Count("applications", filter=Q(applications__status=ApplicationStatus.WAITING)),
     )
+
+
+@dataclass
+class CallEditing:
+    """A call opened for editing, with what the page must say about what can still change."""
+
+    call: Call
+    questions: list[CallQuestion]
+    has_applications: bool  # slots can then only be added, and the questions are frozen (weights aside)
+
+
+def call_get_for_editing(*, call_id: int, user: User) -> CallEditing:
+    """A call for its edit page (coordinators only); a published call cannot be edited."""
+    call = Call.objects.select_related("kind").prefetch_related("slots").filter(pk=call_id).first()
+    if call is None:
+        raise Http404
+    require(user, "formation.manage_calls", call)
+    if call.is_published:
+        raise FormationError(CALL_EDIT_PUBLISHED)
+    questions = list(call.questions.order_by("position"))
+    return CallEditing(call, questions, Application.objects.filter(call=call).exists())
 
 
 def call_list_open() -> QuerySet[Call]:
@@ -73,7 +103,7 @@ def call_get_for_manager(*, call_id: int, user: User) -> CallManagement:
         .select_related(
             "user__profile__organisation", "user__profile__job_family", "user__profile__departement", "circle"
         )
-        .prefetch_related(Prefetch("slots", queryset=CallSlot.objects.all()))
+        .prefetch_related(Prefetch("slots", queryset=CallSlot.objects.all()), Prefetch("answers", queryset=_ANSWERS))
         .order_by("status", "submitted_at", "pk")
     )
     runs = list(FormationRun.objects.filter(call=call).defer("problem", "groups", "edited_groups", "unplaced"))
@@ -143,6 +173,7 @@ def run_result(*, run: FormationRun, objective: float | None = None, violations:
         weights=run.problem.get("attributes", []),
         slot_labels=slot_labels,
         locked=run.locked_groups,
+        questions=run.problem.get("questions", []),
     )
     for group in groups:
         group.member_names = [names.get(p, str(_ERASED)) for p in group.members]

@@ -19,12 +19,12 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Prefetch
 from django.utils import timezone
 
 from cercles.audit.models import AuditAction
@@ -32,10 +32,13 @@ from cercles.audit.services import audit_record
 from cercles.circles.models import Circle, MeetingFormat, Rhythm
 from cercles.circles.services import circle_create, membership_admit, membership_transfer
 from cercles.core.policy import require
-from cercles.formation.engine import build_problem, child_main
+from cercles.formation.engine import build_problem, child_main, missing_value
 from cercles.formation.exceptions import (
     ALREADY_APPLIED,
+    ANSWER_NOT_A_CHOICE,
+    ANSWER_REQUIRED,
     CALL_DATES_OUT_OF_ORDER,
+    CALL_EDIT_PUBLISHED,
     CALL_NEEDS_A_SLOT,
     CALL_NOT_OPEN,
     CALL_NOT_PUBLISHED,
@@ -50,6 +53,12 @@ from cercles.formation.exceptions import (
     NO_APPLICATION,
     PACT_REQUIRED,
     PROFILE_INCOMPLETE,
+    QUESTION_CHOICE_TOO_LONG,
+    QUESTION_CHOICES_COUNT,
+    QUESTION_LABEL_INVALID,
+    QUESTION_LABEL_REPEATED,
+    QUESTION_WEIGHT_INVALID,
+    QUESTIONS_FROZEN,
     REPLAY_IMPOSSIBLE,
     RUN_BREAKS_CONSTRAINTS,
     RUN_IN_PROGRESS,
@@ -58,17 +67,23 @@ from cercles.formation.exceptions import (
     SEAT_NOT_OFFERED,
     SLOT_REQUIRED,
     SLOT_UNREADABLE,
+    TOO_MANY_QUESTIONS,
     WITHDRAW_CLOSED,
+    CallEditConflict,
     CallEditError,
+    CallNotFound,
     FormationError,
     RunEditConflict,
+    slot_chosen_message,
 )
 from cercles.formation.matching import Candidate, Directory, entries
 from cercles.formation.models import (
     WEEKDAYS,
     Application,
+    ApplicationAnswer,
     ApplicationStatus,
     Call,
+    CallQuestion,
     CallSlot,
     FormationRun,
     FormedGroup,
@@ -126,6 +141,23 @@ def parse_slots(text: str) -> list[tuple[int, datetime.time, datetime.time]]:
     return parsed
 
 
+MAX_QUESTIONS = 6
+MIN_CHOICES, MAX_CHOICES = 2, 12
+QUESTION_LABEL_LENGTH = 120
+CHOICE_LENGTH = 80
+MAX_WEIGHT = 10
+
+
+@dataclass(frozen=True)
+class QuestionFields:
+    """A question of the application form: its wording, its choices (one answer), required or not, its weight."""
+
+    label: str
+    choices: tuple[str, ...]
+    required: bool = True
+    weight: int = 1
+
+
 @dataclass(frozen=True)
 class CallFields:
     title: str
@@ -145,25 +177,172 @@ class CallFields:
     meeting_format: str = "en_ligne"
     seat_delay_days: int = 7
     time_budget_seconds: int = 20
+    questions: tuple[QuestionFields, ...] = ()
+
+    def call_values(self) -> dict[str, Any]:
+        """The values kept on the call row itself (slots and questions have their own rows)."""
+        values = {k: v for k, v in self.__dict__.items() if k not in ("slots_text", "questions")}
+        values["title"] = self.title.strip()
+        return values
 
 
-@transaction.atomic
-def call_create(*, created_by: User, kind_id: int, fields: CallFields) -> Call:
-    """Open a call for applications for a circle kind. Raises CallEditError for bad dates, sizes or slots."""
-    require(created_by, "formation.manage_calls")
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def clean_questions(questions: Sequence[QuestionFields]) -> list[QuestionFields]:
+    """The questions as they will be kept: spaces tidied, repeated choices dropped; CallEditError otherwise.
+
+    Each question has a wording of at most 120 characters, distinct from the others', 2 to 12
+    choices of at most 80 characters and a weight from 0 to 10; a call asks at most 6 questions.
+    """
+    if len(questions) > MAX_QUESTIONS:
+        raise CallEditError(str(TOO_MANY_QUESTIONS).format(count=MAX_QUESTIONS), field="questions")
+    cleaned: list[QuestionFields] = []
+    labels: set[str] = set()
+    for question in questions:
+        label = _one_line(question.label)
+        if not label or len(label) > QUESTION_LABEL_LENGTH:
+            raise CallEditError(QUESTION_LABEL_INVALID, field="questions")
+        if label.casefold() in labels:
+            raise CallEditError(str(QUESTION_LABEL_REPEATED).format(label=label), field="questions")
+        labels.add(label.casefold())
+        choices: list[str] = []
+        for raw in question.choices:
+            choice = _one_line(raw)
+            if not choice or choice.casefold() in {c.casefold() for c in choices}:
+                continue  # a blank line or the same answer twice: nothing to ask about
+            if len(choice) > CHOICE_LENGTH:
+                raise CallEditError(str(QUESTION_CHOICE_TOO_LONG).format(choice=choice, label=label), field="questions")
+            choices.append(choice)
+        if not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
+            raise CallEditError(str(QUESTION_CHOICES_COUNT).format(label=label), field="questions")
+        if not 0 <= question.weight <= MAX_WEIGHT:
+            raise CallEditError(str(QUESTION_WEIGHT_INVALID).format(label=label), field="questions")
+        cleaned.append(QuestionFields(label, tuple(choices), bool(question.required), int(question.weight)))
+    return cleaned
+
+
+def _check_call_fields(fields: CallFields) -> None:
     if fields.closes_at <= fields.opens_at:
         raise CallEditError(CALL_DATES_OUT_OF_ORDER, field="closes_at")
     if not 1 <= fields.min_size <= fields.max_size:
         raise CallEditError(CALL_SIZES_OUT_OF_ORDER, field="max_size")
+
+
+@transaction.atomic
+def call_create(*, created_by: User, kind_id: int, fields: CallFields) -> Call:
+    """Open a call for applications for a circle kind.
+
+    Raises CallEditError for bad dates, sizes, slots or questions.
+    """
+    require(created_by, "formation.manage_calls")
+    _check_call_fields(fields)
     slots = parse_slots(fields.slots_text)
-    values = {k: v for k, v in fields.__dict__.items() if k != "slots_text"}
-    values["title"] = fields.title.strip()
-    call = Call(kind_id=kind_id, created_by=created_by, **values)
+    questions = clean_questions(fields.questions)
+    call = Call(kind_id=kind_id, created_by=created_by, **fields.call_values())
     call.full_clean()
     call.save()
     CallSlot.objects.bulk_create(CallSlot(call=call, weekday=d, starts_at=s, ends_at=e) for d, s, e in slots)
+    CallQuestion.objects.bulk_create(
+        CallQuestion(call=call, position=index, **question.__dict__) for index, question in enumerate(questions)
+    )
     audit_record(actor=created_by, action=AuditAction.CALL_CREATE, object_kind="call", object_id=call.pk)
     return call
+
+
+@transaction.atomic
+def call_update(*, call_id: int, updated_by: User, version: int, fields: CallFields) -> Call:
+    """Save a coordinator's edit of a call that is not published yet; an audit row records it.
+
+    Refuses an edit made on an older version of the call (CallEditConflict, checked under the row
+    lock, so that two coordinators never overwrite each other). Once someone applied, slots can be
+    added but one an applicant chose cannot be removed, and the questions are frozen except their
+    weights (so that every answer was given to the same question). Raises FormationError once the
+    call is published, CallEditError (with the field at fault) for bad values.
+    """
+    call = Call.objects.select_for_update().filter(pk=call_id).first()
+    if call is None:
+        raise CallNotFound()
+    require(updated_by, "formation.manage_calls", call)
+    if call.is_published:
+        raise FormationError(CALL_EDIT_PUBLISHED)
+    if call.version != version:
+        raise CallEditConflict()
+    _check_call_fields(fields)
+    slots = parse_slots(fields.slots_text)
+    questions = clean_questions(fields.questions)
+    has_applications = Application.objects.filter(call=call).exists()
+    changed = [name for name, value in fields.call_values().items() if getattr(call, name) != value]
+    for name, value in fields.call_values().items():
+        setattr(call, name, value)
+    if _slots_update(call, slots):
+        changed.append("slots")
+    changed += _questions_update(call, questions, frozen=has_applications)
+    call.version += 1
+    call.full_clean()
+    call.save()
+    audit_record(
+        actor=updated_by, action=AuditAction.CALL_UPDATE, object_kind="call", object_id=call.pk, changes=changed
+    )
+    return call
+
+
+def _slots_update(call: Call, slots: Sequence[tuple[int, datetime.time, datetime.time]]) -> bool:
+    """Add the new slots, remove those no (active) applicant chose; True when anything changed.
+
+    A slot that applicants chose is never removed: their availability would silently shrink. The
+    refusal says how many chose each such slot (never who).
+    """
+    existing = {(s.weekday, s.starts_at, s.ends_at): s for s in call.slots.all()}
+    wanted = set(slots)
+    removed = [slot for key, slot in existing.items() if key not in wanted]
+    refusals = []
+    for slot in removed:
+        chosen = slot.applications.exclude(status=ApplicationStatus.WITHDRAWN).count()
+        if chosen:
+            refusals.append(slot_chosen_message(slot.label, chosen))
+    if refusals:
+        raise CallEditError(" ".join(refusals), field="slots_text")
+    added = [key for key in slots if key not in existing]
+    CallSlot.objects.filter(pk__in=[slot.pk for slot in removed]).delete()
+    CallSlot.objects.bulk_create(CallSlot(call=call, weekday=d, starts_at=s, ends_at=e) for d, s, e in added)
+    return bool(removed or added)
+
+
+def _questions_update(call: Call, questions: Sequence[QuestionFields], *, frozen: bool) -> list[str]:
+    """Make the call's questions these ones, in this order; the names of what changed, for the audit row.
+
+    Frozen (the call has applications): only the weights may change; anything else raises
+    CallEditError. Otherwise each question is rewritten in place (its id, hence its attribute in the
+    runs' inputs, stays), the surplus ones removed and new ones added.
+    """
+    current = list(call.questions.order_by("position"))
+    if frozen:
+        same = len(current) == len(questions) and all(
+            (kept.label, tuple(kept.choices), kept.required) == (new.label, new.choices, new.required)
+            for kept, new in zip(current, questions, strict=False)
+        )
+        if not same:
+            raise CallEditError(QUESTIONS_FROZEN, field="questions")
+    changed = False
+    for position, question in enumerate(questions):
+        values = {**question.__dict__, "choices": list(question.choices)}
+        if position < len(current):
+            kept = current[position]
+            if all(getattr(kept, name) == value for name, value in values.items()):
+                continue
+            for name, value in values.items():
+                setattr(kept, name, value)
+            kept.save(update_fields=list(values))
+        else:
+            CallQuestion.objects.create(call=call, position=position, **values)
+        changed = True
+    surplus = current[len(questions) :]
+    if surplus:
+        CallQuestion.objects.filter(pk__in=[q.pk for q in surplus]).delete()
+        changed = True
+    return ["questions"] if changed else []
 
 
 # --- Applications --------------------------------------------------------------------------------
@@ -183,11 +362,14 @@ def application_submit(
     avoid_text: str = "",
     avoid_same_organisation: bool = False,
     with_text: str = "",
+    answers: Mapping[int, str] | None = None,
 ) -> Application:
     """Apply to a call. After the close the application goes to the call's waiting list.
 
-    Raises FormationError when the call is not open yet, is published, the person already applied,
-    their profile is incomplete, or no slot or motivation is given. E-mails the applicant.
+    ``answers`` maps each of the call's questions (by id) to the choice made. Raises FormationError
+    when the call is not open yet, is published, the person already applied, their profile is
+    incomplete, no slot or motivation is given, a required question is unanswered or an answer is
+    not one of its question's choices. E-mails the applicant.
     """
     call = Call.objects.select_for_update().get(pk=call_id)
     require(user, "formation.apply", call)
@@ -202,6 +384,7 @@ def application_submit(
     slots = list(CallSlot.objects.filter(call=call, pk__in=list(slot_ids)))
     if not slots:
         raise FormationError(SLOT_REQUIRED)
+    chosen = _answers_checked(call, answers or {})
     existing = Application.objects.filter(call=call, user=user).first()
     if existing is not None and existing.status != ApplicationStatus.WITHDRAWN:
         raise FormationError(ALREADY_APPLIED)
@@ -218,8 +401,31 @@ def application_submit(
     application.full_clean(exclude=["call", "user"])
     application.save()
     application.slots.set(slots)
+    application.answers.all().delete()  # applying again after withdrawing: the new answers only
+    ApplicationAnswer.objects.bulk_create(
+        ApplicationAnswer(application=application, question=question, choice=choice) for question, choice in chosen
+    )
     _tell("formation.applied_late" if late else "formation.applied", user, application=application.pk)
     return application
+
+
+def _answers_checked(call: Call, answers: Mapping[int, str]) -> list[tuple[CallQuestion, str]]:
+    """Each answered question with its choice; FormationError naming the question otherwise.
+
+    Answers to questions the call does not ask are ignored (a page older than the call's questions).
+    """
+    given = {int(question_id): str(choice).strip() for question_id, choice in answers.items()}
+    chosen = []
+    for question in call.questions.order_by("position"):
+        choice = given.get(question.pk, "")
+        if not choice:
+            if question.required:
+                raise FormationError(str(ANSWER_REQUIRED).format(label=question.label))
+            continue
+        if choice not in question.choices:
+            raise FormationError(str(ANSWER_NOT_A_CHOICE).format(label=question.label))
+        chosen.append((question, choice))
+    return chosen
 
 
 @transaction.atomic
@@ -245,11 +451,12 @@ def application_withdraw(*, call_id: int, user: User) -> Application:
 # --- From applications to the engine's inputs ---------------------------------------------------
 
 
-def _attributes(application: Application, call: Call) -> dict[str, str]:
+def _attributes(application: Application, call: Call, questions: Sequence[CallQuestion]) -> dict[str, str]:
     profile = getattr(application.user, "profile", None)
-    unknown = f"?{application.pk}"  # a missing value is like nobody else's
+    unknown = missing_value(str(application.pk))
     organisation = getattr(profile, "organisation", None)
     departement = getattr(profile, "departement", None)
+    answers = {answer.question_id: answer.choice for answer in application.answers.all()}
     if call.territory == "region":
         territory = departement.region_id if departement is not None else unknown
     else:
@@ -259,7 +466,7 @@ def _attributes(application: Application, call: Call) -> dict[str, str]:
         "organisation_type": organisation.kind if organisation is not None else unknown,
         "job_family": str(profile.job_family_id) if profile is not None and profile.job_family_id else unknown,
         "territory": str(territory),
-    }
+    } | {question.attribute: answers.get(question.pk, unknown) for question in questions}
 
 
 def _problem_data(call: Call) -> dict[str, Any]:
@@ -268,16 +475,19 @@ def _problem_data(call: Call) -> dict[str, Any]:
     Cannot-links: people of one organisation when the call keeps them apart (except a mutual
     "avec"), "personne de ma collectivité", and every "pas avec" that names another applicant.
     Must-links: "avec" honoured only when both asked, and dropped when one also wrote "pas avec".
+    Each of the call's questions is one more attribute (its answers), weighted as the call says;
+    its wording goes with the inputs, so that a run's page names it whatever happens to the call.
     """
     applications = list(
         Application.objects.filter(call=call, status=ApplicationStatus.APPLIED)
         .select_related("user__profile__organisation", "user__profile__departement")
-        .prefetch_related("slots")
+        .prefetch_related("slots", Prefetch("answers", queryset=ApplicationAnswer.objects.order_by()))
         .order_by("submitted_at", "pk")
     )
+    questions = list(call.questions.order_by("position"))
     ids = [str(a.pk) for a in applications]
     by_id = {str(a.pk): a for a in applications}
-    attributes = {str(a.pk): _attributes(a, call) for a in applications}
+    attributes = {str(a.pk): _attributes(a, call, questions) for a in applications}
     directory = Directory(Candidate(str(a.pk), a.user.email, a.user.first_name, a.user.last_name) for a in applications)
     notices: list[dict[str, str]] = []
     avoid: set[tuple[str, str]] = set()
@@ -320,7 +530,7 @@ def _problem_data(call: Call) -> dict[str, Any]:
         ("organisation_type", call.weight_organisation_type),
         ("job_family", call.weight_job_family),
         ("territory", call.weight_territory),
-    ]
+    ] + [(question.attribute, question.weight) for question in questions]
     return {
         "people": [
             {"id": p, "attributes": attributes[p], "slots": sorted(str(s.pk) for s in by_id[p].slots.all())}
@@ -333,6 +543,7 @@ def _problem_data(call: Call) -> dict[str, Any]:
         "must_link": sorted(list(pair) for pair in together),
         "locked": {},
         "notices": notices,
+        "questions": [{"attribute": q.attribute, "label": q.label} for q in questions],
     }
 
 

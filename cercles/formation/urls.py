@@ -12,6 +12,7 @@ urlpatterns = [
     path("formation/", views.manage_list, name="manage_list"),
     path("formation/nouvel-appel/", views.call_create, name="call_create"),
     path("formation/appels/<int:call_id>/", views.manage, name="manage"),
+    path("formation/appels/<int:call_id>/modifier/", views.call_edit, name="call_edit"),
     path("formation/appels/<int:call_id>/calculer/", views.run_start, name="run_start"),
     path("formation/calculs/<int:run_id>/", views.run, name="run"),
     path("formation/calculs/<int:run_id>/progression/", views.run_progress, name="run_progress"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +15,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cercles.core.policy import require
 from cercles.formation import explain, selectors, services
-from cercles.formation.exceptions import CallEditError, FormationError, RunEditConflict
-from cercles.formation.forms import ApplicationForm, CallForm, EditForm, MoveForm, SeatForm
+from cercles.formation.exceptions import CallEditConflict, CallEditError, FormationError, RunEditConflict
+from cercles.formation.forms import (
+    ApplicationForm,
+    BaseQuestionFormSet,
+    CallEditForm,
+    CallForm,
+    EditForm,
+    MoveForm,
+    SeatForm,
+    question_formset,
+)
 from cercles.formation.models import Application, RunStatus
 from cercles.people.models import User
 
@@ -47,6 +56,7 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
                     avoid_text=form.cleaned_data["avoid_text"],
                     avoid_same_organisation=form.cleaned_data["avoid_same_organisation"],
                     with_text=form.cleaned_data["with_text"],
+                    answers=form.answers(),
                 )
             except FormationError as error:
                 form.add_error(None, str(error.message))
@@ -71,20 +81,66 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     return render(request, "formation/manage_list.html", {"calls": calls})
 
 
+def _call_form_refused(form: CallForm, questions: BaseQuestionFormSet, error: CallEditError) -> None:
+    """Show a refusal of the service next to the field at fault (the questions' list for a question)."""
+    if error.field == "questions":
+        questions.non_form_errors().append(str(error.message))
+    else:
+        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+def _call_form_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    questions: BaseQuestionFormSet = context["questions"]
+    refused = bool(context["form"].errors) or (questions.is_bound and questions.total_error_count() > 0)
+    return render(request, "formation/call_form.html", context, status=400 if refused else 200)
+
+
 @login_required
 def call_create(request: HttpRequest) -> HttpResponse:
     require(me(request), "formation.manage_calls")
     form = CallForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        kind_id, fields = form.fields_for_service()
+    questions = question_formset(request.POST or None)
+    if request.method == "POST" and all([form.is_valid(), questions.is_valid()]):
+        kind_id, fields = form.fields_for_service(questions.questions())
         try:
             call = services.call_create(created_by=me(request), kind_id=kind_id, fields=fields)
         except CallEditError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            _call_form_refused(form, questions, error)
         else:
             messages.success(request, _("L'appel est ouvert."))
             return redirect("formation:manage", call_id=call.pk)
-    return render(request, "formation/call_form.html", {"form": form}, status=400 if form.errors else 200)
+    return _call_form_page(request, {"form": form, "questions": questions})
+
+
+@login_required
+def call_edit(request: HttpRequest, call_id: int) -> HttpResponse:
+    editing = selectors.call_get_for_editing(call_id=call_id, user=me(request))
+    call = editing.call
+    data = request.POST if request.method == "POST" else None
+    form = CallEditForm(data, call=call)
+    questions = question_formset(data, questions=editing.questions, frozen=editing.has_applications)
+    if data is not None and all([form.is_valid(), questions.is_valid()]):
+        fields = form.fields_for_service(questions.questions())[1]
+        try:
+            services.call_update(
+                call_id=call.pk, updated_by=me(request), version=form.cleaned_data["version"], fields=fields
+            )
+        except CallEditError as error:
+            _call_form_refused(form, questions, error)
+        except CallEditConflict as conflict:
+            # Keep what was typed, against the version now saved, so that saving again can pass.
+            editing = selectors.call_get_for_editing(call_id=call.pk, user=me(request))
+            typed = request.POST.copy()
+            typed["version"] = str(editing.call.version)
+            form = CallEditForm(typed, call=editing.call)
+            form.is_valid()
+            form.add_error(None, str(conflict.message))
+            questions = question_formset(typed, questions=editing.questions, frozen=editing.has_applications)
+        else:
+            messages.success(request, _("L'appel est modifié."))
+            return redirect("formation:manage", call_id=call.pk)
+    context = {"form": form, "questions": questions, "editing": editing, "call": editing.call}
+    return _call_form_page(request, context)
 
 
 @login_required

@@ -25,6 +25,7 @@ from cercles.audit.models import AuditAction
 from cercles.audit.services import audit_record
 from cercles.circles.models import Circle, MeetingFormat, Membership, MembershipRole, MembershipStatus
 from cercles.circles.services import circle_dates_follow
+from cercles.core.page_cache import public_pages_changed
 from cercles.core.policy import require
 from cercles.meetings import exceptions as errors
 from cercles.meetings.exceptions import MeetingEditConflict, MeetingError
@@ -159,6 +160,8 @@ def _check_format(meeting_format: str, place: str) -> None:
 
 
 def _lock_circle(circle_id: int) -> Circle:
+    # Public pages show each circle's next meeting: every change to its meetings locks it first.
+    public_pages_changed()
     circle = Circle.objects.select_for_update().get(pk=circle_id)
     if circle.cancelled_at is not None or circle.archived_at is not None:
         raise MeetingError(errors.CIRCLE_CLOSED_DOWN)

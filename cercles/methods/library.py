@@ -14,6 +14,12 @@ from typing import Any
 Document = dict[str, Any]
 
 CODEVELOPPEMENT_SLUG = "codeveloppement"
+# The roles a meeting's client turns give (position 1, position 2 in the two-client variant), and the
+# role of the previous meeting's client, who tells the group what became of their action plan.
+CLIENT_ROLES = ("client", "client_2")
+PREVIOUS_CLIENT_ROLE = "client_precedent"
+# The slots where a client's subject prepared ahead starts their text (slot key -> client turn position).
+SUBJECT_SLOTS = {"sujet": 1, "sujet_2": 2}
 
 
 def _phase(key: str, name: str, instructions: str, minutes: tuple[int, int, int], mode: str, **extra: Any) -> Document:
@@ -30,8 +36,10 @@ def _phase(key: str, name: str, instructions: str, minutes: tuple[int, int, int]
     }
 
 
-def _slot(key: str, name: str, visibility: str, writers: tuple[str, ...] = (), help_text: str = "") -> Document:
-    return {"key": key, "name": name, "visibility": visibility, "writers": list(writers), "help": help_text}
+def _slot(
+    key: str, name: str, visibility: str, writers: tuple[str, ...] = (), help_text: str = "", **flags: bool
+) -> Document:
+    return {"key": key, "name": name, "visibility": visibility, "writers": list(writers), "help": help_text, **flags}
 
 
 RETOUR = _phase(
@@ -88,6 +96,7 @@ def _consultation_steps(suffix: str = "", label: str = "") -> list[Document]:
                     (client,),
                     "Un problème, une préoccupation ou un projet réel et actuel, dont vous êtes acteur ou actrice. "
                     "Vous pouvez le préparer avant la séance.",
+                    pinned=True,
                 )
             ],
         ),
@@ -109,7 +118,7 @@ def _consultation_steps(suffix: str = "", label: str = "") -> list[Document]:
             (5, 10, 15),
             "libre",
             speakers=[client, "consultant"],
-            slots=[_slot(f"demande{suffix}", "Ma demande au groupe", "cercle", (client,))],
+            slots=[_slot(f"demande{suffix}", "Ma demande au groupe", "cercle", (client,), pinned=True)],
         ),
         _phase(
             f"consultation{suffix}",
@@ -141,6 +150,7 @@ def _consultation_steps(suffix: str = "", label: str = "") -> list[Document]:
                     (client,),
                     "Vos engagements et leurs dates. Visibles par vous et l'animation ; "
                     "vous pouvez les partager avec le cercle.",
+                    commitments=True,
                 )
             ],
         ),

@@ -75,6 +75,12 @@ class ArtefactSlot(_Frozen):
     visibility: Visibility
     writers: tuple[Key, ...] = ()
     help: Text = ""
+    # Shown to everyone who may read it for the rest of the meeting (the client's subject and request
+    # stay in view during the consultation).
+    pinned: bool = False
+    # Holds a list of commitments with optional due dates (the client's action plan), read back at the
+    # next meeting's "retour".
+    commitments: bool = False
 
 
 class Phase(_Frozen):

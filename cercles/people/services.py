@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from cercles.audit.models import AuditAction
 from cercles.audit.services import audit_record
+from cercles.core.page_cache import public_pages_changed
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
 from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
@@ -85,10 +86,13 @@ def profile_update(
     profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
     if not consent and not profile.consent_given_at:
         raise ProfileError(CONSENT_REQUIRED, field="consent")
+    renamed = (user.first_name, user.last_name) != (first_name.strip(), last_name.strip())
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
     user.full_clean(exclude=["password"])
     user.save(update_fields=["first_name", "last_name"])
+    if renamed:
+        public_pages_changed()  # a facilitator's name is on public pages
     profile.organisation = organisation_get_or_create(
         name=organisation_name, kind=organisation_kind, departement=departement
     )
@@ -209,6 +213,8 @@ def person_update(
         person.is_superuser = rights.is_superuser
     person.full_clean(exclude=["password"])
     person.save()
+    if "first_name" in changed or "last_name" in changed:
+        public_pages_changed()  # a facilitator's name is on public pages
     if rights is not None and may_manage_rights:
         person.groups.set(rights.groups)
         person.user_permissions.set(rights.user_permissions)

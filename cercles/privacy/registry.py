@@ -52,7 +52,8 @@ Eraser = Callable[[ErasureContext], None]
 class Declaration:
     model: type[models.Model]
     label: str | Promise
-    # Fields that point at the person (relations to the user model; "pk" for the user model itself).
+    # Fields that point at the person (relations to the user model; "pk" for the user model itself; a
+    # path such as "application__user" for rows that reach the person through another row).
     person_fields: tuple[str, ...] = ()
     # E-mail fields that may hold one of the person's addresses.
     address_fields: tuple[str, ...] = ()

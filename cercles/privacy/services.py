@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cercles.audit.models import AuditAction
 from cercles.audit.services import audit_record
+from cercles.core.page_cache import public_pages_changed
 from cercles.core.policy import require
 from cercles.notifications.services import message_enqueue
 from cercles.people.models import User
@@ -55,6 +56,7 @@ def _erase(person: User, *, erased_by: User | None) -> User:
             continue
         else:
             declaration.erase(context)
+    public_pages_changed()  # the person's name may be on public pages (a past facilitation)
     # By id only: once the account is a tombstone, the log shows "personne supprimée".
     audit_record(actor=erased_by, action=AuditAction.PERSON_ERASE, person=person)
     return person

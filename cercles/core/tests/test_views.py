@@ -115,6 +115,48 @@ def test_pages_switch_to_english(client) -> None:
     assert "What do you need?" in html
 
 
+def test_the_language_switch_needs_no_token_so_that_pages_are_the_same_for_everyone(client) -> None:
+    html = client.get("/").content.decode()
+    assert 'action="/i18n/setlang/"' in html
+    assert "csrfmiddlewaretoken" not in html
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(
+        "/i18n/setlang/", {"language": "en", "next": "/cercles/"}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/cercles/"
+    assert response.cookies["django_language"].value == "en"
+    assert '<html lang="en">' in browser.get("/cercles/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://ailleurs.example"},
+    ],
+)
+def test_another_site_cannot_switch_a_visitor_language(headers: dict[str, str]) -> None:
+    response = Client(enforce_csrf_checks=True).post("/i18n/setlang/", {"language": "en", "next": "/"}, headers=headers)
+    assert response.status_code == 403
+    assert "django_language" not in response.cookies
+    assert "Le formulaire a expiré" in response.content.decode()
+
+
+def test_the_language_switch_accepts_this_site_origin() -> None:
+    response = Client(enforce_csrf_checks=True).post(
+        "/i18n/setlang/", {"language": "en", "next": "/"}, headers={"Origin": "http://testserver"}
+    )
+    assert response.cookies["django_language"].value == "en"
+
+
+def test_the_language_switch_is_a_post_only(client) -> None:
+    response = client.get("/i18n/setlang/?language=en&next=/")
+    assert response.status_code == 405
+    assert "django_language" not in response.cookies
+
+
 def test_an_oversize_request_gets_a_french_400(bob) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(bob)

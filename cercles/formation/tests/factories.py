@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 import random
@@ -12,8 +13,8 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from cercles.circles.models import CircleKind
-from cercles.formation.models import Application, ApplicationStatus, Call, CallSlot
-from cercles.formation.services import CallFields, call_create
+from cercles.formation.models import Application, ApplicationAnswer, ApplicationStatus, Call, CallSlot
+from cercles.formation.services import CallFields, QuestionFields, call_create
 from cercles.people.consent import CONSENT_VERSION
 from cercles.people.models import Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
@@ -47,6 +48,17 @@ def make_call(
     return call_create(created_by=coordinator, kind_id=CircleKind.objects.get(slug=kind_slug).pk, fields=fields)
 
 
+def call_fields(call: Call, **changes: object) -> CallFields:
+    """The call's fields as its edit page sends them when nothing is typed, with ``changes``."""
+    questions = tuple(
+        QuestionFields(q.label, tuple(q.choices), q.required, q.weight) for q in call.questions.order_by("position")
+    )
+    names = [f.name for f in dataclasses.fields(CallFields) if f.name not in ("slots_text", "questions")]
+    values: dict[str, object] = {name: getattr(call, name) for name in names}
+    values["slots_text"] = "\n".join(slot.label for slot in call.slots.all())
+    return CallFields(**{**values, "questions": questions, **changes})  # type: ignore[arg-type]
+
+
 def make_applicants(
     call: Call,
     count: int,
@@ -55,8 +67,13 @@ def make_applicants(
     organisations: int | None = None,
     slot_sets: Sequence[Sequence[CallSlot]] | None = None,
     prefix: str = "candidat",
+    answers: Sequence[Sequence[str]] | None = None,
 ) -> list[Application]:
-    """``count`` applicants with varied organisations, types, job families and départements (bulk)."""
+    """``count`` applicants with varied organisations, types, job families and départements (bulk).
+
+    ``answers``, cycled over the applicants, gives each one's choice for each of the call's questions
+    in order ("" leaves a question unanswered).
+    """
     rng = random.Random(seed)
     departements = list(Departement.objects.order_by("code")[:30])
     families = list(JobFamily.objects.order_by("code"))
@@ -116,4 +133,12 @@ def make_applicants(
         for index, application in enumerate(applications)
         for slot in sets[index % len(sets)]
     )
+    questions = list(call.questions.order_by("position"))
+    if answers:
+        ApplicationAnswer.objects.bulk_create(
+            ApplicationAnswer(application=application, question=question, choice=choice)
+            for index, application in enumerate(applications)
+            for question, choice in zip(questions, answers[index % len(answers)], strict=False)
+            if choice
+        )
     return applications

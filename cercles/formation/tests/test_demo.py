@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from cercles.formation.demo import DEMO_APPLICANTS
-from cercles.formation.models import Application, ApplicationStatus, Call, RunStatus
+from cercles.formation.models import Application, ApplicationAnswer, ApplicationStatus, Call, RunStatus
+from cercles.formation.selectors import run_result
 from cercles.formation.services import run_start
 from cercles.people.models import User
 
@@ -30,6 +31,11 @@ def test_the_demo_has_an_open_call_with_varied_applications_that_form_groups(
     assert applications.values("user__profile__organisation__kind").distinct().count() >= 4
     assert applications.exclude(avoid_text="").exists()
     assert applications.exclude(with_text="").exists()
+    # The call asks a question of its own, counted for diversity; most answer it, with every choice.
+    question = call.questions.get()
+    answers = ApplicationAnswer.objects.filter(question=question)
+    assert DEMO_APPLICANTS * 0.8 <= answers.count() < DEMO_APPLICANTS
+    assert set(answers.values_list("choice", flat=True)) == set(question.choices)
     coordinator = User.objects.get(email__startswith="coordination@")
     Call.objects.filter(pk=call.pk).update(time_budget_seconds=1)  # the demo's 10 s are for people, not tests
     with django_capture_on_commit_callbacks(execute=True):
@@ -37,3 +43,5 @@ def test_the_demo_has_an_open_call_with_varied_applications_that_form_groups(
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
     assert sum(len(group) for group in run.groups) >= DEMO_APPLICANTS * 0.9
+    assert [question.attribute, float(question.weight)] in run.problem["attributes"]
+    assert "à « Ancienneté dans la fonction »" in run_result(run=run).groups[0].words

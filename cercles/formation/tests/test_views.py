@@ -188,14 +188,32 @@ def test_coordinators_open_a_call_with_french_slots_and_bad_input_keeps_the_form
         "meeting_format": "en_ligne",
         "seat_delay_days": 7,
         "time_budget_seconds": 20,
+        # One question of the call's own, and a blank one, which asks nothing.
+        "questions-TOTAL_FORMS": 2,
+        "questions-INITIAL_FORMS": 0,
+        "questions-0-label": "Taille de la collectivité",
+        "questions-0-choices_text": "moins de 2 000 habitants",
+        "questions-0-weight": 2,
+        "questions-1-required": "on",
+        "questions-1-weight": 1,
     }
     response = client.post(reverse("formation:call_create"), data)
     assert response.status_code == 400
     html = response.content.decode().replace("&#x27;", "'")
     assert "Créneau illisible : « le jeudi après-midi »" in html
+    assert "La question « Taille de la collectivité » doit proposer de 2 à 12 réponses" in html
     assert "session de printemps" in html
+    assert "moins de 2 000 habitants" in html
     data["slots_text"] = "mardi 9h–12h\njeudi 14h-17h"
+    data["questions-0-choices_text"] = "moins de 2 000 habitants\nde 2 000 à 20 000\nplus de 20 000"
     response = client.post(reverse("formation:call_create"), data)
     call = Call.objects.get(title__endswith="session de printemps")
     assert response["Location"] == reverse("formation:manage", args=[call.pk])
     assert (call.min_size, call.max_size) == (call.kind.min_size, call.kind.max_size)
+    question = call.questions.get()
+    assert (question.label, len(question.choices), question.required, question.weight) == (
+        "Taille de la collectivité",
+        3,
+        False,
+        2,
+    )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cercles.privacy.registry import Erase, declarations, personal_data, undeclared_person_links
@@ -11,11 +13,19 @@ def test_every_link_to_a_person_is_declared_by_its_app() -> None:
     assert undeclared_person_links() == []
 
 
+def _field_at(model: Any, path: str) -> Any:
+    """The field a path names ("user", or "application__user" through the relations)."""
+    *relations, last = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(last)
+
+
 def test_every_declared_field_exists_on_its_model() -> None:
     for declaration in declarations():
         for name in declaration.person_fields + declaration.address_fields:
             if name != "pk":
-                declaration.model._meta.get_field(name)
+                _field_at(declaration.model, name)
         for path in declaration.export_fields:
             assert declaration.model.objects.values(path).query is not None
 
