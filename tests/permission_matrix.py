@@ -379,6 +379,14 @@ ROWS: list[Row] = [
         what="Salle de la séance (en direct : étape, temps, parole, rôles)",
     ),
     Row(
+        "rooms:projector",
+        lambda w: _reverse("rooms:projector", w.meeting.pk),
+        signed_in(DENIED, member=OK, facilitator=OK),
+        # Names appear there only for whoever holds the word; never an address.
+        secrets={"member_email": frozenset()},
+        what="Vue projection de la salle (étape, temps, parole en grand)",
+    ),
+    Row(
         "rooms:snapshot",
         lambda w: _reverse("rooms:snapshot", w.meeting.pk),
         signed_in(DENIED, member=OK, facilitator=OK),

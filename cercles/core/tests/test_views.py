@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.checks import run_checks
-from django.test import Client, override_settings
+from django.test import Client
 
 from cercles.core.text import normalize_for_search
 from cercles.core.views import server_error
@@ -76,8 +76,10 @@ def test_htmx_domain_errors_get_a_fragment(bob) -> None:
     assert response.content.decode().startswith('<div class="alert alert-danger"')
 
 
-@override_settings(WEB_PROCESSES=2)
 def test_the_system_check_refuses_an_in_memory_layer_with_several_processes(settings) -> None:
+    # Through the fixture only: an override_settings decorator around it would be undone first, and the
+    # fixture's own restore would then put WEB_PROCESSES=2 back for the rest of the session.
+    settings.WEB_PROCESSES = 2
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     assert "cercles.E001" in [message.id for message in run_checks()]
 
