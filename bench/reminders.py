@@ -12,7 +12,8 @@ all sent, with Django's in-memory (locmem) backend and through a real SMTP serve
 (``--sweepers 1 2``: separate processes claiming disjoint batches, as several ``run_scheduler``
 processes would). Prints msg/s, queries and the sweepers' own CPU per message (the figure a machine
 shared with other work does not distort); the sink's CPU per message at the end. Queries per message
-must not grow with the batch.
+must not grow with the batch. The sweepers write each "sent" mark at once by default; run with
+``OUTBOX_MARK_GROUP=20`` in the environment to measure grouped marks (docs/notifications.md, Throughput).
 """
 
 from __future__ import annotations

@@ -50,8 +50,8 @@ LEASE_MARGIN = datetime.timedelta(seconds=30)
 RETRY_BASE = datetime.timedelta(minutes=1)
 RETRY_CAP = datetime.timedelta(hours=6)
 MAX_ATTEMPTS = 8
-# "Sent" marks are written together (see _GroupedMarks): at most this many messages, or this long.
-MARK_GROUP = 20
+# "Sent" marks may be written together (see _GroupedMarks): at most settings.OUTBOX_MARK_GROUP
+# messages (1 by default: each mark at once), or this long.
 MARK_WAIT = 0.2
 # One sweep's share of the scheduler's 5-minute lease on the job.
 SWEEP_BUDGET_SECONDS = 60.0
@@ -294,10 +294,12 @@ def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
 class _GroupedMarks:
     """The "sent" and "cancelled" marks of a batch, written a few at a time in one UPDATE each.
 
-    One UPDATE per message was a quarter of a reminder's sending time. The marks of at most
-    ``MARK_GROUP`` messages, or of ``MARK_WAIT`` seconds, wait together: a sweeper killed meanwhile
-    leaves those rows claimed, and they go again (same Message-ID) once their lease expires — a bound
-    on repeats, never a loss, and never a second sender while the lease holds. Failures and retries
+    By default (``OUTBOX_MARK_GROUP`` = 1) each mark is written as soon as its message has left, so a
+    sweeper killed mid-batch repeats at most the message in flight. One UPDATE per message is about a
+    quarter of a reminder's sending time: a deployment may let the marks of up to ``OUTBOX_MARK_GROUP``
+    messages, or of ``MARK_WAIT`` seconds, wait together. A sweeper killed meanwhile leaves those rows
+    claimed, and they go again (same Message-ID) once their lease expires — a bound on repeats, never a
+    loss, and never a second sender while the lease holds. Failures and retries
     are rare and carry their own error: they are still written one by one, at once.
     """
 
@@ -317,7 +319,7 @@ class _GroupedMarks:
         if not self.sent_ids and not self.cancelled_ids:
             self.oldest = time.monotonic()
         ids.append(message.pk)
-        if len(self.sent_ids) + len(self.cancelled_ids) >= MARK_GROUP:
+        if len(self.sent_ids) + len(self.cancelled_ids) >= settings.OUTBOX_MARK_GROUP:
             self.flush()
         else:
             self.flush_if_waiting_too_long()

@@ -296,7 +296,14 @@ class _Killed(BaseException):
     """A sweeper process killed mid-batch: nothing after it runs, not even its ``finally`` writes."""
 
 
+GROUP = 20
+
+
 class TestGroupedMarks:
+    @pytest.fixture(autouse=True)
+    def _grouped(self, settings) -> None:  # type: ignore[no-untyped-def]
+        settings.OUTBOX_MARK_GROUP = GROUP
+
     def test_sent_marks_are_written_a_group_at_a_time_so_queries_do_not_grow_with_the_batch(self) -> None:
         def queries_to_send(count: int) -> int:
             for number in range(count):
@@ -305,8 +312,8 @@ class TestGroupedMarks:
                 assert outbox_sweep(batch_size=count).sent == count
             return len(queries)
 
-        one_group = queries_to_send(services.MARK_GROUP)
-        three_groups = queries_to_send(3 * services.MARK_GROUP)
+        one_group = queries_to_send(GROUP)
+        three_groups = queries_to_send(3 * GROUP)
         assert three_groups == one_group + 2  # one UPDATE per group of marks, not per message
         assert not Message.objects.filter(sent_at__isnull=True).exists()
         assert not Message.objects.exclude(claimed_by="").exists()
@@ -319,7 +326,7 @@ class TestGroupedMarks:
 
         def send_then_die(self, outgoing):  # type: ignore[no-untyped-def]
             nonlocal killed
-            if len(sent_ids) == services.MARK_GROUP + 5:
+            if len(sent_ids) == GROUP + 5:
                 killed = True
                 raise _Killed()
             sent_ids.extend(message.extra_headers["Message-ID"] for message in outgoing)
@@ -334,16 +341,40 @@ class TestGroupedMarks:
         with time_machine.travel(START, tick=False) as clock, pytest.raises(_Killed):
             outbox_sweep(batch_size=30)
         monkeypatch.undo()
-        assert Message.objects.filter(sent_at__isnull=False).count() == services.MARK_GROUP  # the first group
+        assert Message.objects.filter(sent_at__isnull=False).count() == GROUP  # the first group
         with time_machine.travel(START, tick=False) as clock:
             assert outbox_sweep().sent == 0  # the rest is still leased to the dead sweeper
             clock.shift(services.LEASE + datetime.timedelta(seconds=1))
-            assert outbox_sweep().sent == 30 - services.MARK_GROUP
+            assert outbox_sweep().sent == 30 - GROUP
         again = [message.extra_headers["Message-ID"] for message in mail.outbox]
         repeated = set(sent_ids) & set(again)
-        assert repeated == set(sent_ids[services.MARK_GROUP :])  # sent but not yet marked: 5, same ids
-        assert len(repeated) <= services.MARK_GROUP
+        assert repeated == set(sent_ids[GROUP:])  # sent but not yet marked: 5, same ids
+        assert len(repeated) <= GROUP
         assert set(sent_ids) | set(again) == {message.message_id for message in messages}  # none lost
+
+
+class TestMarksOneByOne:
+    def test_by_default_a_sweeper_killed_mid_batch_repeats_nothing_it_had_sent(self, monkeypatch) -> None:
+        messages = [note(address=f"membre{number}@exemple.fr") for number in range(10)]
+        sent_ids: list[str] = []
+
+        def send_then_die(self, outgoing):  # type: ignore[no-untyped-def]
+            if len(sent_ids) == 6:
+                raise _Killed()  # dies while sending the seventh: that one is in flight
+            sent_ids.extend(message.extra_headers["Message-ID"] for message in outgoing)
+            return len(outgoing)
+
+        monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", send_then_die)
+        with time_machine.travel(START, tick=False), pytest.raises(_Killed):
+            outbox_sweep(batch_size=10)
+        monkeypatch.undo()
+        assert Message.objects.filter(sent_at__isnull=False).count() == 6  # every mark written at once
+        with time_machine.travel(START, tick=False) as clock:
+            clock.shift(services.LEASE + datetime.timedelta(seconds=1))
+            assert outbox_sweep().sent == 4
+        again = [message.extra_headers["Message-ID"] for message in mail.outbox]
+        assert not set(sent_ids) & set(again)
+        assert set(sent_ids) | set(again) == {message.message_id for message in messages}
 
 
 class TestSeveralSweepers:
