@@ -379,6 +379,14 @@ ROWS: list[Row] = [
         what="Salle de la séance (en direct : étape, temps, parole, rôles)",
     ),
     Row(
+        "rooms:projector",
+        lambda w: _reverse("rooms:projector", w.meeting.pk),
+        signed_in(DENIED, member=OK, facilitator=OK),
+        # Names appear there only for whoever holds the word; never an address.
+        secrets={"member_email": frozenset()},
+        what="Vue projection de la salle (étape, temps, parole en grand)",
+    ),
+    Row(
         "rooms:snapshot",
         lambda w: _reverse("rooms:snapshot", w.meeting.pk),
         signed_in(DENIED, member=OK, facilitator=OK),
@@ -423,6 +431,14 @@ ROWS: list[Row] = [
         signed_in(DENIED, facilitator=OK),
         secrets={"member_name": frozenset(), "member_email": frozenset()},
         what="Écrire aux membres du cercle (animation ; adresses jamais montrées)",
+    ),
+    Row(
+        "reminders:mine",
+        lambda w: _reverse("reminders:mine"),
+        # Only ever the signed-in person's own choices: the same page for everyone, about themselves.
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Mes rappels : les recevoir ou non, partout ou cercle par cercle (chacun·e les siens)",
     ),
     Row(
         "methods:list",

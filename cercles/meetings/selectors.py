@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -79,8 +80,10 @@ def circle_meetings(*, circle_id: int, user: User) -> CircleMeetings:
     answers: dict[int, str] = {}
     if can_rsvp:
         answers = dict(Rsvp.objects.filter(meeting__circle=circle, user=user).values_list("meeting_id", "answer"))
+    now = timezone.now()
     for meeting in meetings:
         _set_answer(meeting, answers.get(meeting.pk, ""))
+        _set_room_open(meeting, now)
     return CircleMeetings(
         circle=circle,
         meetings=meetings,
@@ -97,6 +100,16 @@ def _set_answer(meeting: Meeting, answer: str) -> None:
     # Named questions for the templates, which never compare stored values.
     meeting.i_come = answer == RsvpAnswer.YES  # type: ignore[attr-defined]
     meeting.i_do_not_come = answer == RsvpAnswer.NO  # type: ignore[attr-defined]
+
+
+def room_is_open(meeting: Meeting, now: datetime.datetime) -> bool:
+    """Whether "Entrer dans la salle" is offered: as the video link, from a little before the start to the end."""
+    opens_at = meeting.starts_at - datetime.timedelta(minutes=settings.MEETINGS_JOIN_OPENS_BEFORE_MINUTES)
+    return not meeting.is_cancelled and opens_at <= now < meeting.ends_at
+
+
+def _set_room_open(meeting: Meeting, now: datetime.datetime) -> None:
+    meeting.room_open = room_is_open(meeting, now)  # type: ignore[attr-defined]
 
 
 def circle_for_planning(*, circle_id: int, user: User) -> Circle:
@@ -131,6 +144,7 @@ def upcoming_for_user(*, user: User, now: datetime.datetime | None = None, limit
     )
     for meeting in meetings:
         _set_answer(meeting, meeting.my_rsvps[0].answer if meeting.my_rsvps else "")  # type: ignore[attr-defined]
+        _set_room_open(meeting, now)
     return meetings
 
 

@@ -1,4 +1,4 @@
-"""Pages and endpoints of the live room: the room page (a thin shell), its JSON snapshot, its commands.
+"""Pages and endpoints of the live room: the room page and its projector view, its JSON snapshot, its commands.
 
 Commands are plain form POSTs (CSRF-protected), so the room works without JavaScript and without
 WebSockets: with ``Accept: application/json`` the answer is JSON (``{"ok", "version"}`` or
@@ -7,17 +7,23 @@ WebSockets: with ``Accept: application/json`` the answer is JSON (``{"ok", "vers
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cercles.core.policy import PolicyDenied
+from cercles.meetings.models import Meeting
+from cercles.methods.exceptions import MethodNotDescribed
+from cercles.methods.selectors import circle_method
 from cercles.rooms import refusals, selectors, services
+from cercles.rooms.display import client_messages, room_display
 from cercles.rooms.refusals import RoomRefusal
 
 COMMAND_ARGUMENTS = ("step", "minutes", "person", "order", "role")
@@ -49,15 +55,64 @@ class SeeOther(HttpResponseRedirect):
     status_code = 303
 
 
-@login_required
-@require_GET
-def room_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    """The room page (the UI's template draws it from the snapshot; forms post commands)."""
+def _room_context(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     meeting = selectors.room_meeting(meeting_id=meeting_id, user=request.user)  # type: ignore[arg-type]
     services.room_open(meeting, opened_by=request.user)  # type: ignore[arg-type]
     snapshot = selectors.room_snapshot(meeting_id, request.user, timezone.now())  # type: ignore[arg-type]
-    context = {"snapshot": snapshot, "meeting": meeting, "circle": meeting.circle}
-    return render(request, "rooms/room.html", context)
+    room = room_display(snapshot)
+    return {
+        "snapshot": snapshot,
+        "meeting": meeting,
+        "circle": meeting.circle,
+        "room": room,
+        "room_messages": client_messages(),
+        "variants": _variants(meeting, request) if room.is_facilitator and room.status == "attente" else [],
+        "summary_url": _summary_url(meeting.pk) if room.ended else "",
+    }
+
+
+def _summary_url(meeting_id: int) -> str:
+    # The summary page comes with the writing part of the room; until then the ended room links nowhere.
+    try:
+        return reverse("rooms:summary", args=[meeting_id])
+    except NoReverseMatch:
+        return ""
+
+
+def _variants(meeting: Meeting, request: HttpRequest) -> list[dict[str, Any]]:
+    """The method's variants the facilitation may pick before the start (the circle's durations)."""
+    try:
+        method = circle_method(circle_id=meeting.circle_id, user=request.user)  # type: ignore[arg-type]
+    except (MethodNotDescribed, PolicyDenied):
+        return []
+    return [
+        {"key": plan.protocol.key, "name": plan.protocol.name, "minutes": plan.total_minutes} for plan in method.plans
+    ]
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    # room.js swaps the page's live parts with this fragment when the version grows: one renderer.
+    return request.GET.get("fragment") == "1"
+
+
+@login_required
+@require_GET
+@never_cache
+def room_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The room page, drawn from the snapshot; works without JavaScript (forms post commands)."""
+    context = _room_context(request, meeting_id)
+    template = "rooms/_room_fragment.html" if _wants_fragment(request) else "rooms/room.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+@never_cache
+def projector(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The projector view: phase, time left, speaker in large type; no controls."""
+    context = _room_context(request, meeting_id)
+    template = "rooms/_projector_live.html" if _wants_fragment(request) else "rooms/projector.html"
+    return render(request, template, context)
 
 
 @login_required
