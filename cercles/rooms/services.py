@@ -495,6 +495,8 @@ def room_command(
     require(actor, "rooms.enter", meeting.circle)
     if command not in COMMAND_NAMES:
         _refuse(meeting_id, actor, refusals.BAD_COMMAND)
+    if meeting.is_cancelled:
+        _refuse(meeting_id, actor, refusals.MEETING_CANCELLED)
     parsed = parse_command(command, arguments or {}, actor=actor.pk)
     room = _locked_room(meeting, actor)
     stored = codec.decode(room.state)
