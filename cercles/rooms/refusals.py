@@ -2,8 +2,8 @@
 
 The codes are the reducer's :class:`~cercles.rooms.state.Refusal` values plus the service's own:
 ``stale_version`` (the command was sent from an older state than the room's), ``bad_command`` (not a
-command, or its arguments do not parse), ``not_allowed`` (the policy refuses: not in this circle), ``meeting_cancelled`` (the meeting was
-cancelled: its room is frozen as it was).
+command, or its arguments do not parse), ``not_allowed`` (the policy refuses: not in this circle),
+``meeting_cancelled`` (the meeting was cancelled: its room is frozen as it was).
 """
 
 from __future__ import annotations
