@@ -1,63 +1,39 @@
 """Reminders benchmark: messages per second the sweeper sends from due reminders, rendering included
 (French text, signed RSVP and unsubscribe links, the .ics attachment), and SQL queries per message.
 
-    .venv/bin/python bench/reminders.py [--messages 10000] [--batches 50 100 500]
+    .venv/bin/python bench/reminders.py [--messages 10000] [--batches 50 100 500] [--sweepers 1 2]
+                                        [--backends locmem smtp]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cercles_bench .venv/bin/python bench/reminders.py
 
 Builds a throw-away database (SQLite file, or DATABASE_URL's server in a test database) with a circle of
 100 members and 50 upcoming meetings, queues N due reminders and times ``outbox_sweep`` until they are
 all sent, with Django's in-memory (locmem) backend and through a real SMTP server in another process
-(aiosmtpd, the tests' sink), for each batch size. Queries per message must not grow with the batch.
+(aiosmtpd, the tests' sink), for each batch size and number of sweeper processes at once
+(``--sweepers 1 2``: separate processes claiming disjoint batches, as several ``run_scheduler``
+processes would). Prints msg/s, queries and the sweepers' own CPU per message (the figure a machine
+shared with other work does not distort); the sink's CPU per message at the end. Queries per message
+must not grow with the batch. The sweepers write each "sent" mark at once by default; run with
+``OUTBOX_MARK_GROUP=20`` in the environment to measure grouped marks (docs/notifications.md, Throughput).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from outbox import _sink_process, _sweep  # sets up the scratch database's environment
+from outbox import run_bench  # sets up the scratch database's environment
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--batches", type=int, nargs="+", default=[50, 100, 500])
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    settings.SCHEDULER_RUN_ON_WAKE = False
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
-        pairs = _populate()
-        print(f"database: {connection.vendor}; {args.messages} due reminders, rendered when sent (with .ics)")
-        print(f"{'backend':<8} {'batch':>5} {'sent':>6} {'seconds':>8} {'msg/s':>7} {'queries/msg':>11}")
-        with _sink_process() as (port, counts):
-            for backend in ("locmem", "smtp"):
-                for batch in args.batches:
-                    if backend == "smtp":
-                        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-                        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-                    else:
-                        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-                    _queue(args.messages, pairs)
-                    sent, seconds, queries = _sweep(batch)
-                    assert sent == args.messages, (backend, batch, sent)
-                    rate = sent / seconds
-                    print(f"{backend:<8} {batch:>5} {sent:>6} {seconds:>8.2f} {rate:>7.0f} {queries / sent:>11.2f}")
-        received, connections = counts()
-        print(f"SMTP sink (another process) received {received} messages over {connections} connections")
-    finally:
-        teardown_databases(old_config, verbosity=0)
+    run_bench(
+        __doc__ or "",
+        populate=_populate,
+        queue=_queue,
+        description="due reminders, rendered when sent (with .ics)",
+    )
 
 
 def _populate() -> list[tuple[int, int, str, object]]:

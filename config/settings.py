@@ -156,7 +156,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "cercles")},
+            # redis-py's pool refuses (not waits) beyond its size, 100 by default: a web process holding
+            # hundreds of room sockets subscribes, announces and unsubscribes them in bursts (a restart
+            # closes them all at once). Redis itself accepts 10,000 clients.
+            "CONFIG": {
+                "hosts": [
+                    {"address": REDIS_URL, "max_connections": int(os.environ.get("REDIS_CHANNEL_CONNECTIONS", "1000"))}
+                ],
+                "prefix": os.environ.get("REDIS_PREFIX", "cercles"),
+            },
         }
     }
     CACHES = {
@@ -192,6 +200,13 @@ RUN_WORKER_IN_PROCESS = env_bool("RUN_WORKER_IN_PROCESS", not REDIS_URL)
 RUN_SCHEDULER_IN_PROCESS = env_bool("RUN_SCHEDULER_IN_PROCESS", not REDIS_URL)
 # How often the sweeper looks for due mail without being woken (a message queued by another process).
 OUTBOX_SWEEP_INTERVAL = float(os.environ.get("OUTBOX_SWEEP_INTERVAL", "2"))
+# How many sweepers may send at once, each a job of its own that one scheduler process holds at a time:
+# with several `run_scheduler` processes, up to this many send disjoint batches side by side.
+OUTBOX_SWEEPERS = max(1, int(os.environ.get("OUTBOX_SWEEPERS", "1")))
+# How many "sent" marks a sweeper writes in one UPDATE. 1 (the default) keeps the promise that a
+# sweeper killed mid-batch repeats at most the message in flight; N trades up to N repeats (same
+# Message-ID, never a loss) for fewer writes per message (docs/notifications.md, Throughput).
+OUTBOX_MARK_GROUP = max(1, int(os.environ.get("OUTBOX_MARK_GROUP", "1")))
 # Tests only: a woken job runs at once in the waking thread (see docs/testing.md).
 SCHEDULER_RUN_ON_WAKE = False
 

@@ -433,6 +433,14 @@ ROWS: list[Row] = [
         what="Écrire aux membres du cercle (animation ; adresses jamais montrées)",
     ),
     Row(
+        "reminders:mine",
+        lambda w: _reverse("reminders:mine"),
+        # Only ever the signed-in person's own choices: the same page for everyone, about themselves.
+        signed_in(OK),
+        secrets={"member_name": frozenset(), "member_email": frozenset()},
+        what="Mes rappels : les recevoir ou non, partout ou cercle par cercle (chacun·e les siens)",
+    ),
+    Row(
         "methods:list",
         lambda w: _reverse("methods:list"),
         everyone(OK),

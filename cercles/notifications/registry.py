@@ -7,13 +7,16 @@ A renderer returns ``None`` when there is nothing to say any more (the object it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template
+from django.utils import translation
 
 from cercles.core.selectors import programme_name
 
@@ -98,18 +101,60 @@ def subject_for_programme(subject: str) -> str:
     return f"[{programme_name()}] {subject}"
 
 
-def render_templates(template: str, context: Mapping[str, Any], *, signature: bool = True) -> Rendered:
-    """Render ``<template>_subject.txt`` and ``<template>_body.txt`` (plus the signature) in the active language."""
-    full_context = {
-        "site_url": settings.SITE_URL.rstrip("/"),
-        "programme_name": programme_name(),
-        **context,
-    }
-    subject = " ".join(_render_text(f"{template}_subject.txt", full_context).split())
+class _Batch(threading.local):
+    # What every message of a batch shares, worked out once (see ``batch_scope``); None outside a batch.
+    shared: dict[tuple[object, ...], str] | None = None
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def batch_scope() -> Iterator[None]:
+    """Within: the programme's name, the signature and shared subjects are worked out once, not per message.
+
+    The sweeper renders each batch inside one scope (a batch takes seconds: a name changed meanwhile
+    shows from the next batch). Outside a scope every call renders everything.
+    """
+    previous, _batch.shared = _batch.shared, {}
+    try:
+        yield
+    finally:
+        _batch.shared = previous
+
+
+def _shared(key: tuple[object, ...], work_out: Callable[[], str]) -> str:
+    if _batch.shared is None:
+        return work_out()
+    key = (translation.get_language(), *key)
+    if key not in _batch.shared:
+        _batch.shared[key] = work_out()
+    return _batch.shared[key]
+
+
+def render_templates(
+    template: str, context: Mapping[str, Any], *, signature: bool = True, subject_key: object = None
+) -> Rendered:
+    """Render ``<template>_subject.txt`` and ``<template>_body.txt`` (plus the signature) in the active language.
+
+    ``subject_key``: what the subject depends on (for a reminder, the circle's title and the meeting's
+    start), when it is the same for many recipients; within a ``batch_scope`` it is rendered once per key.
+    """
+    name = _shared(("programme_name",), programme_name)
+    full_context = {"site_url": settings.SITE_URL.rstrip("/"), "programme_name": name, **context}
+
+    def subject() -> str:
+        return " ".join(_render_text(f"{template}_subject.txt", full_context).split())
+
+    text = subject() if subject_key is None else _shared(("subject", template, name, subject_key), subject)
     body = _render_text(f"{template}_body.txt", full_context)
     if signature:
-        body += _render_text("notifications/signature.txt", full_context)
-    return Rendered(subject=subject_for_programme(subject), body=body)
+        # The signature depends only on the programme and the site: the same for the whole batch.
+        body += _shared(
+            ("signature", name, full_context["site_url"]),
+            lambda: _render_text("notifications/signature.txt", full_context),
+        )
+    return Rendered(subject=f"[{name}] {text}", body=body)
 
 
 def _render_text(name: str, context: Mapping[str, Any]) -> str:

@@ -20,7 +20,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as db_connection
 from django.db import transaction
@@ -32,8 +32,9 @@ from cercles.audit.services import audit_record
 from cercles.core import scheduler
 from cercles.core.policy import require
 from cercles.notifications.exceptions import EXPIRED_BEFORE_SENDING, TOO_MANY_ATTEMPTS
+from cercles.notifications.mime import OutboxEmail
 from cercles.notifications.models import PENDING, Lane, Message
-from cercles.notifications.registry import Rendered, preload_batch, renderer_for
+from cercles.notifications.registry import Rendered, batch_scope, preload_batch, renderer_for
 
 if TYPE_CHECKING:
     # The project's user model (people.User); notifications sits below people and does not import it.
@@ -49,6 +50,9 @@ LEASE_MARGIN = datetime.timedelta(seconds=30)
 RETRY_BASE = datetime.timedelta(minutes=1)
 RETRY_CAP = datetime.timedelta(hours=6)
 MAX_ATTEMPTS = 8
+# "Sent" marks may be written together (see _GroupedMarks): at most settings.OUTBOX_MARK_GROUP
+# messages (1 by default: each mark at once), or this long.
+MARK_WAIT = 0.2
 # One sweep's share of the scheduler's 5-minute lease on the job.
 SWEEP_BUDGET_SECONDS = 60.0
 
@@ -236,13 +240,16 @@ def _claim(*, lane: str, worker: str, size: int) -> list[Message]:
 def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
     connection = get_connection()
     opened = False
+    marks = _GroupedMarks(batch[0].claimed_by if batch else "")
     try:
         preload_batch(batch)
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(settings.LANGUAGE_CODE), batch_scope():
             for index, message in enumerate(batch):
+                marks.flush_if_waiting_too_long()  # a slow server must not hold the marks back
                 now = timezone.now()
                 yield_to_urgent = message.lane == Lane.BULK and urgent_waiting.is_set()
                 if yield_to_urgent or (message.lease_until and now >= message.lease_until - LEASE_MARGIN):
+                    marks.flush()
                     _release(batch[index:])
                     return
                 if message.expires_at is not None and message.expires_at <= now:
@@ -256,7 +263,7 @@ def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
                     _retry_later(message, error, report)
                     continue
                 if rendered is None:
-                    _mark(message, cancelled_at=now, payload={})
+                    marks.cancelled(message)
                     report.cancelled += 1
                     continue
                 try:
@@ -266,6 +273,7 @@ def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
                     connection.send_messages([_email(message, rendered)])
                 except Exception as error:
                     if _is_connection_lost(error):
+                        marks.flush()
                         _retry_later(message, error, report)
                         _release(batch[index + 1 :])
                         report.interrupted = True
@@ -276,15 +284,66 @@ def _send_batch(batch: Sequence[Message], report: SweepReport) -> None:
                     else:
                         _retry_later(message, error, report)
                     continue
-                _mark(message, sent_at=timezone.now(), payload={}, last_error="")
+                marks.sent(message)
                 report.sent += 1
     finally:
+        marks.flush()
         _close(connection)
 
 
-def _email(message: Message, rendered: Rendered) -> EmailMessage:
+class _GroupedMarks:
+    """The "sent" and "cancelled" marks of a batch, written a few at a time in one UPDATE each.
+
+    By default (``OUTBOX_MARK_GROUP`` = 1) each mark is written as soon as its message has left, so a
+    sweeper killed mid-batch repeats at most the message in flight. One UPDATE per message is about a
+    quarter of a reminder's sending time: a deployment may let the marks of up to ``OUTBOX_MARK_GROUP``
+    messages, or of ``MARK_WAIT`` seconds, wait together. A sweeper killed meanwhile leaves those rows
+    claimed, and they go again (same Message-ID) once their lease expires — a bound on repeats, never a
+    loss, and never a second sender while the lease holds. Failures and retries
+    are rare and carry their own error: they are still written one by one, at once.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.sent_ids: list[int] = []
+        self.cancelled_ids: list[int] = []
+        self.oldest = 0.0
+
+    def sent(self, message: Message) -> None:
+        self._add(self.sent_ids, message)
+
+    def cancelled(self, message: Message) -> None:
+        self._add(self.cancelled_ids, message)
+
+    def _add(self, ids: list[int], message: Message) -> None:
+        if not self.sent_ids and not self.cancelled_ids:
+            self.oldest = time.monotonic()
+        ids.append(message.pk)
+        if len(self.sent_ids) + len(self.cancelled_ids) >= settings.OUTBOX_MARK_GROUP:
+            self.flush()
+        else:
+            self.flush_if_waiting_too_long()
+
+    def flush_if_waiting_too_long(self) -> None:
+        if (self.sent_ids or self.cancelled_ids) and time.monotonic() - self.oldest >= MARK_WAIT:
+            self.flush()
+
+    def flush(self) -> None:
+        now = timezone.now()
+        ours = Message.objects.filter(claimed_by=self.token)  # past the lease another sweeper may own them
+        if self.sent_ids:
+            ours.filter(pk__in=self.sent_ids).update(
+                lease_until=None, claimed_by="", sent_at=now, payload={}, last_error=""
+            )
+            self.sent_ids = []
+        if self.cancelled_ids:
+            ours.filter(pk__in=self.cancelled_ids).update(lease_until=None, claimed_by="", cancelled_at=now, payload={})
+            self.cancelled_ids = []
+
+
+def _email(message: Message, rendered: Rendered) -> OutboxEmail:
     headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated", **rendered.headers}
-    email = EmailMessage(subject=rendered.subject, body=rendered.body, to=[message.address], headers=headers)
+    email = OutboxEmail(subject=rendered.subject, body=rendered.body, to=[message.address], headers=headers)
     for attachment in rendered.attachments:
         email.attach(attachment.filename, attachment.content, attachment.mimetype)
     return email

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.urls import reverse
 
 from cercles.circles.models import Membership, MembershipRole, MembershipStatus
-from cercles.meetings.calendar import calendar_bytes
+from cercles.meetings.calendar import EventData, calendar_bytes
 from cercles.meetings.emails import absolute, event_data
 from cercles.meetings.models import Meeting, Rsvp, RsvpAnswer
 from cercles.notifications.models import Message
@@ -40,13 +41,20 @@ class ReminderFacts:
     opted_out: bool
     settings: ReminderSettings | None
     ics: bytes = b""
+    links: _Links | None = None
 
 
 def _calendar_entry(meeting: Meeting) -> bytes:
     """The meeting for the person's calendar: same UID and SEQUENCE as its invitations, so that it updates
-    the entry in place. Without METHOD nor ATTENDEE, hence the same for every member: built once per batch
-    (building an iCalendar object is most of a reminder's rendering time)."""
-    return calendar_bytes([event_data(meeting)])
+    the entry in place. Without METHOD nor ATTENDEE, hence the same for every member."""
+    return _calendar_of(event_data(meeting))
+
+
+@lru_cache(maxsize=256)
+def _calendar_of(data: EventData) -> bytes:
+    # Building an iCalendar object costs more than rendering a reminder: built once per version of the
+    # meeting (what it says is the whole key: a moved or renamed meeting is built again), not per batch.
+    return calendar_bytes([data])
 
 
 def preload_reminders(messages: Sequence[Message]) -> None:
@@ -69,6 +77,7 @@ def preload_reminders(messages: Sequence[Message]) -> None:
     opted_out = set(ReminderOptOut.objects.filter(user_id__in=user_ids).values_list("user_id", "circle_id"))
     settings = {item.circle_id: item for item in ReminderSettings.objects.filter(circle_id__in=circle_ids)}
     entries = {meeting.pk: _calendar_entry(meeting) for meeting in meetings.values() if meeting.cancelled_at is None}
+    links = _Links.resolve()
     for message in messages:
         meeting = meetings.get(int(message.about.get("meeting", 0)))
         user_id = message.recipient_id
@@ -83,8 +92,39 @@ def preload_reminders(messages: Sequence[Message]) -> None:
                 opted_out=(user_id, None) in opted_out or (user_id, circle_id) in opted_out,
                 settings=settings.get(circle_id) if circle_id else None,
                 ics=entries.get(meeting.pk, b"") if meeting else b"",
+                links=links,
             ),
         )
+
+
+_SLOT = "0000slot0000"
+
+
+@dataclass(frozen=True)
+class _Links:
+    """The reminder's addresses, resolved once per batch: only the signed token differs between messages
+    (resolving a URL name costs more than signing the token)."""
+
+    rsvp: tuple[str, str]
+    unsubscribe: tuple[str, str]
+    mine: str
+
+    @classmethod
+    def resolve(cls) -> _Links:
+        def around_token(name: str) -> tuple[str, str]:
+            before, _, after = absolute(reverse(name, args=[_SLOT])).partition(_SLOT)
+            return before, after
+
+        return cls(
+            rsvp=around_token("reminders:rsvp"),
+            unsubscribe=around_token("reminders:unsubscribe"),
+            mine=absolute(reverse("reminders:mine")),
+        )
+
+
+def _with(link: tuple[str, str], token: str) -> str:
+    # Signed tokens are URL-safe (base64 and ":"): reverse() would not have quoted any of their characters.
+    return f"{link[0]}{token}{link[1]}"
 
 
 @message_kind(REMINDER, preload=preload_reminders)
@@ -107,33 +147,32 @@ def render_reminder(message: Message) -> Rendered | None:
     may_answer = facts.membership.role == MembershipRole.PARTICIPANT
     settings = facts.settings
     word = settings.word if settings and settings.word and settings.word_meeting_id == meeting.pk else ""
-    unsubscribe_circle = absolute(
-        reverse("reminders:unsubscribe", args=[unsubscribe_token(user_id=person.pk, circle_id=circle.pk)])
-    )
+    links = facts.links or _Links.resolve()
+    unsubscribe_circle = _with(links.unsubscribe, unsubscribe_token(user_id=person.pk, circle_id=circle.pk))
+
+    def rsvp(answer: str) -> str:
+        if not may_answer:
+            return ""
+        return _with(links.rsvp, rsvp_token(meeting_id=meeting.pk, user_id=person.pk, answer=answer))
+
     context = {
         "meeting": meeting,
         "circle": circle,
         "person": person,
         "coming": facts.answer == RsvpAnswer.YES,
         "may_answer": may_answer,
-        "rsvp_yes": absolute(
-            reverse("reminders:rsvp", args=[rsvp_token(meeting_id=meeting.pk, user_id=person.pk, answer="oui")])
-        )
-        if may_answer
-        else "",
-        "rsvp_no": absolute(
-            reverse("reminders:rsvp", args=[rsvp_token(meeting_id=meeting.pk, user_id=person.pk, answer="non")])
-        )
-        if may_answer
-        else "",
+        "rsvp_yes": rsvp("oui"),
+        "rsvp_no": rsvp("non"),
         "join": absolute(reverse("meetings:join", args=[meeting.pk])) if meeting.is_online else "",
         "word": word,
         "unsubscribe_circle": unsubscribe_circle,
-        "unsubscribe_all": absolute(
-            reverse("reminders:unsubscribe", args=[unsubscribe_token(user_id=person.pk, circle_id=None)])
-        ),
+        "unsubscribe_all": _with(links.unsubscribe, unsubscribe_token(user_id=person.pk, circle_id=None)),
+        "my_reminders": links.mine,
     }
-    rendered = render_templates("reminders/email/reminder", context)
+    # The subject says the circle and the date only: the same for every member, rendered once a batch.
+    rendered = render_templates(
+        "reminders/email/reminder", context, subject_key=(meeting.pk, circle.title, meeting.starts_at)
+    )
     headers = {
         "List-Unsubscribe": f"<{unsubscribe_circle}>",
         # RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click" to the address above.

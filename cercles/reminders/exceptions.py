@@ -33,3 +33,4 @@ ALREADY_OFF = _("Vos rappels étaient déjà désactivés. Rien n'a été chang�
 OFFSET_INVALID = _("Choisissez un délai entre 0 (aucun rappel) et 14 jours avant la séance.")
 MESSAGE_EMPTY = _("Écrivez un objet et un message.")
 NOBODY_TO_WRITE_TO = _("Ce cercle n'a pas d'autre membre actif à qui écrire.")
+NOT_YOUR_CIRCLE = _("Vous ne faites pas partie de ce cercle : ses rappels ne vous concernent pas. Rien n'a été changé.")

@@ -10,7 +10,7 @@ time (an RSVP "no", a cancellation committed meanwhile) is checked again by the 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core import signing
@@ -167,6 +167,62 @@ def reminders_turn_off(*, user: User, circle_id: int | None) -> bool:
         )
     pending.update(cancelled_at=timezone.now())
     return True
+
+
+@dataclass(frozen=True)
+class ReminderPreferences:
+    """What a person chose on "Mes rappels": everywhere on or off, and on or off circle by circle."""
+
+    everywhere: bool
+    circles: Mapping[int, bool]
+
+
+@transaction.atomic
+def reminder_preferences_set(*, user: User, preferences: ReminderPreferences) -> list[int]:
+    """Turn reminders back on (or off) from the site: everywhere, and for each of the person's circles.
+
+    The circles are those where the person is an active member or facilitator; choosing for another
+    circle raises ReminderError. Reminders turned back on are computed again at once for the upcoming
+    meetings (those turned off lose their pending rows). A person's own choice: no audit row. Returns
+    the ids of the circles whose reminders come back.
+    """
+    # Two tabs saving at once queue behind each other instead of racing on the unique constraints.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    mine = set(Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values_list("circle_id", flat=True))
+    if not set(preferences.circles) <= mine:
+        raise ReminderError(errors.NOT_YOUR_CIRCLE)
+    before = _receiving(user, mine)
+    rows = ReminderOptOut.objects.filter(user=user)
+    if preferences.everywhere:
+        rows.filter(circle__isnull=True).delete()
+    elif not rows.filter(circle__isnull=True).exists():
+        ReminderOptOut.objects.create(user=user, circle=None)
+    for circle_id, wanted in preferences.circles.items():
+        if wanted:
+            rows.filter(circle_id=circle_id).delete()
+        elif not rows.filter(circle_id=circle_id).exists():
+            ReminderOptOut.objects.create(user=user, circle_id=circle_id)
+    after = _receiving(user, mine)
+    stopped = sorted(before - after)
+    if stopped:
+        Message.objects.filter(
+            PENDING,
+            kind=REMINDER,
+            recipient=user,
+            about__meeting__in=list(Meeting.objects.filter(circle_id__in=stopped).values_list("pk", flat=True)),
+        ).update(cancelled_at=timezone.now())
+    back = sorted(after - before)
+    for circle_id in back:
+        _sync(circle_id, _upcoming(circle_id), user_ids=[user.pk])
+    return back
+
+
+def _receiving(user: User, circle_ids: set[int]) -> set[int]:
+    """The circles among ``circle_ids`` whose reminders the person gets now."""
+    off = set(ReminderOptOut.objects.filter(user=user).values_list("circle_id", flat=True))
+    if None in off:
+        return set()
+    return circle_ids - off
 
 
 # Links in the e-mail: signed, so that nobody can forge one for someone else.

@@ -9,4 +9,5 @@ urlpatterns = [
     path("e/rappels/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("cercles/<int:circle_id>/rappels/", views.circle_settings, name="settings"),
     path("cercles/<int:circle_id>/ecrire/", views.write_members, name="write"),
+    path("mes-rappels/", views.my_reminders, name="mine"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from cercles.reminders import selectors, services
 from cercles.reminders.exceptions import ReminderError, ReminderSettingsConflict
-from cercles.reminders.forms import CircleMessageForm, ReminderSettingsForm
+from cercles.reminders.forms import CircleMessageForm, MyRemindersForm, ReminderSettingsForm
 
 
 def _link_page(
@@ -102,3 +102,28 @@ def write_members(request: HttpRequest, circle_id: int) -> HttpResponse:
             messages.success(request, _("Votre message part à %(count)d membre(s).") % {"count": count})
             return redirect("circles:detail", circle_id=circle.pk)
     return render(request, "reminders/write.html", {"circle": circle, "form": form})
+
+
+@login_required
+def my_reminders(request: HttpRequest) -> HttpResponse:
+    """ "Mes rappels": the signed-in person turns reminders back on (or off), everywhere or circle by circle."""
+    current = selectors.my_reminders(user=request.user)  # type: ignore[arg-type]
+    initial: dict[str, object] = {"everywhere": current.everywhere}
+    initial.update({f"circle_{item.circle.pk}": item.on for item in current.circles})
+    form = MyRemindersForm(
+        request.POST or None,
+        initial=initial,
+        circles=[(item.circle.pk, item.circle.title) for item in current.circles],
+    )
+    if request.method == "POST" and form.is_valid():
+        preferences = services.ReminderPreferences(
+            everywhere=form.cleaned_data["everywhere"], circles=form.circle_choices()
+        )
+        try:
+            services.reminder_preferences_set(user=request.user, preferences=preferences)  # type: ignore[arg-type]
+        except ReminderError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Vos rappels sont enregistrés."))
+            return redirect("reminders:mine")
+    return render(request, "reminders/mine.html", {"form": form, "current": current})

@@ -51,6 +51,10 @@ SWAP_OTHER_CIRCLE = _("Les deux séances doivent être du même cercle.")
 SWAP_NEEDS_CLIENTS = _("Les deux séances doivent déjà avoir leur client·e pour échanger les tours.")
 SWAP_PAST = _("On n'échange que les tours de séances à venir.")
 SUBJECT_TOO_LONG = _("Votre sujet dépasse {max} caractères.")
+SUBJECT_EDITED_MEANWHILE = _(
+    "Votre sujet a été modifié depuis un autre onglet ou appareil. Votre version n'a pas été enregistrée : "
+    "le sujet enregistré est affiché au-dessus du vôtre ; reprenez ce que vous voulez garder, puis enregistrez."
+)
 NOT_THE_CLIENT = _("Seul·e le ou la client·e de la séance prépare son sujet.")
 
 
@@ -93,3 +97,13 @@ class ClientTurnError(DomainError):
     def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class SubjectConflict(ClientTurnError):
+    """The subject was saved from elsewhere since the page was opened: nothing written, both shown."""
+
+    status_code = 409
+
+    def __init__(self, *, stored: str) -> None:
+        super().__init__(SUBJECT_EDITED_MEANWHILE, field="subject")
+        self.stored = stored

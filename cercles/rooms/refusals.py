@@ -2,7 +2,8 @@
 
 The codes are the reducer's :class:`~cercles.rooms.state.Refusal` values plus the service's own:
 ``stale_version`` (the command was sent from an older state than the room's), ``bad_command`` (not a
-command, or its arguments do not parse), ``not_allowed`` (the policy refuses: not in this circle).
+command, or its arguments do not parse), ``not_allowed`` (the policy refuses: not in this circle),
+``meeting_cancelled`` (the meeting was cancelled: its room is frozen as it was).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ STALE_VERSION = "stale_version"
 BAD_COMMAND = "bad_command"
 NOT_ALLOWED = "not_allowed"
 NO_SUCH_VARIANT = "no_such_variant"
+MEETING_CANCELLED = "meeting_cancelled"
 
 MESSAGES: dict[str, Promise] = {
     Refusal.NOT_FACILITATOR: _("Seule l'animation de la séance peut faire cela."),
@@ -43,6 +45,7 @@ MESSAGES: dict[str, Promise] = {
     STALE_VERSION: _("La salle a changé entre-temps : voici son état actuel, recommencez si besoin."),
     BAD_COMMAND: _("Cette commande n'est pas comprise par la salle."),
     NOT_ALLOWED: _("Seuls les membres et l'animation de ce cercle entrent dans sa salle."),
+    MEETING_CANCELLED: _("Cette séance est annulée : sa salle ne change plus."),
     NO_SUCH_VARIANT: _("Cette variante n'existe pas pour la méthode du cercle, ou la séance a déjà commencé."),
 }
 

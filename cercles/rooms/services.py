@@ -495,6 +495,8 @@ def room_command(
     require(actor, "rooms.enter", meeting.circle)
     if command not in COMMAND_NAMES:
         _refuse(meeting_id, actor, refusals.BAD_COMMAND)
+    if meeting.is_cancelled:
+        _refuse(meeting_id, actor, refusals.MEETING_CANCELLED)
     parsed = parse_command(command, arguments or {}, actor=actor.pk)
     room = _locked_room(meeting, actor)
     stored = codec.decode(room.state)
@@ -993,9 +995,13 @@ def client_turns_swap(meeting_id: int, other_meeting_id: int, *, swapped_by: Use
 
 
 @transaction.atomic
-def client_subject_save(meeting_id: int, *, client: User, subject: str) -> ClientTurn:
+def client_subject_save(
+    meeting_id: int, *, client: User, subject: str, seen_updated_at: datetime.datetime | None = None
+) -> ClientTurn:
     """The client writes the subject they will bring (read by them and the circle's facilitators only).
 
+    ``seen_updated_at`` is when the subject the page showed was saved: a save over a newer one (another
+    tab) is refused with SubjectConflict carrying the stored text, unless the texts are the same.
     Raises PolicyDenied (not the client), DomainNotFound, ClientTurnError (too long, meeting over).
     """
     meeting = _meeting_for_turns(meeting_id, lock=False)
@@ -1012,6 +1018,10 @@ def client_subject_save(meeting_id: int, *, client: User, subject: str) -> Clien
         raise ClientTurnError(errors.SUBJECT_TOO_LONG.format(max=CLIENT_SUBJECT_MAX_CHARS), field="subject")
     if meeting.ends_at <= timezone.now():
         raise ClientTurnError(errors.MEETING_OVER, field="subject")
+    if turn.subject == subject:
+        return turn
+    if seen_updated_at is not None and seen_updated_at != turn.updated_at:
+        raise errors.SubjectConflict(stored=turn.subject)
     turn.subject = subject
     turn.updated_at = timezone.now()
     turn.save(update_fields=["subject", "updated_at"])

@@ -7,6 +7,7 @@ reply (JSON or page) carries it back with the stored text.
 
 from __future__ import annotations
 
+import datetime
 from itertools import zip_longest
 from typing import Any
 
@@ -187,13 +188,16 @@ def client(request: HttpRequest, meeting_id: int) -> HttpResponse:
     typed: dict[str, str] = {}
     error_message = ""
     error_field = ""
+    status = 200
+    stored_subject = None
     if request.method == "POST":
         action = request.POST.get("action", "")
         typed = {key: request.POST.get(key, "") for key in ("client", "client_2", "other_meeting", "subject")}
         try:
             done = _client_action(request, meeting_id, action)
         except ClientTurnError as error:
-            error_message, error_field = str(error.message), error.field or ""
+            error_message, error_field, status = str(error.message), error.field or "", error.status_code
+            stored_subject = getattr(error, "stored", None)
         else:
             messages.success(request, done)
             return redirect("rooms:client", meeting_id=meeting_id)
@@ -206,8 +210,18 @@ def client(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "error_message": error_message,
         "error_field": error_field,
         "subject_max": selectors.CLIENT_SUBJECT_MAX_CHARS,
+        "stored_subject": stored_subject,
     }
-    return render(request, "rooms/client_turn.html", context, status=400 if error_message else 200)
+    return render(request, "rooms/client_turn.html", context, status=status)
+
+
+def _moment(value: str) -> datetime.datetime | None:
+    """An aware moment sent back by a form (ISO-8601), or None when absent or not one."""
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _client_action(request: HttpRequest, meeting_id: int, action: str) -> str:
@@ -230,6 +244,11 @@ def _client_action(request: HttpRequest, meeting_id: int, action: str) -> str:
         services.client_turns_swap(meeting_id, other, swapped_by=user)  # type: ignore[arg-type]
         return _("Les tours sont échangés ; les deux client·es sont prévenu·es par e-mail.")
     if action == "sujet":
-        services.client_subject_save(meeting_id, client=user, subject=request.POST.get("subject", ""))  # type: ignore[arg-type]
+        services.client_subject_save(
+            meeting_id,
+            client=user,  # type: ignore[arg-type]
+            subject=request.POST.get("subject", ""),
+            seen_updated_at=_moment(request.POST.get("seen", "")),
+        )
         return _("Votre sujet est enregistré.")
     raise ClientTurnError(CLIENT_UNKNOWN)

@@ -50,9 +50,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(chromium_path: str) -> Iterator[object]:
-    """One headless Chromium for the session."""
+    """One headless Chromium for the browser tests; closed when they are done, because Playwright's
+    event loop would otherwise stay in this thread and break the later tests that run async code."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)

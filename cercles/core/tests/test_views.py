@@ -77,8 +77,8 @@ def test_htmx_domain_errors_get_a_fragment(bob) -> None:
 
 
 def test_the_system_check_refuses_an_in_memory_layer_with_several_processes(settings) -> None:
-    # Through the settings fixture alone: mixed with @override_settings, the fixture's teardown put back
-    # WEB_PROCESSES=2 for every later test (and config.asgi then refused to start).
+    # Through the fixture only: an override_settings decorator around it would be undone first, and the
+    # fixture's own restore would then put WEB_PROCESSES=2 back for the rest of the session.
     settings.WEB_PROCESSES = 2
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     assert "cercles.E001" in [message.id for message in run_checks()]

@@ -317,3 +317,16 @@ def test_a_question_deleted_on_the_edit_page_is_removed(claire: User) -> None:
     response = client_for(claire).post(reverse("formation:call_edit", args=[call.pk]), data)
     assert response.status_code == 302
     assert [q.label for q in call.questions.all()] == ["Taille"]
+
+
+def test_opening_a_call_that_closes_before_it_opens_is_refused_next_to_the_close(claire: User) -> None:
+    call = make_call(claire)  # its form, as the page would send it, for a new call of the same kind
+    data = _posted(CallEditForm(call=call), [], extra=2)
+    data.pop("version")
+    data["kind"] = call.kind_id
+    data["closes_at"] = "2020-01-01T10:00"
+    response = client_for(claire).post(reverse("formation:call_create"), data)
+    html = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 400
+    assert str(CALL_DATES_OUT_OF_ORDER) in html
+    assert Call.objects.count() == 1

@@ -8,7 +8,8 @@ import smtplib
 import pytest
 import time_machine
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cercles.core import scheduler
@@ -289,3 +290,109 @@ def test_the_platform_notices_carry_the_programme_name_in_subject_and_signature(
     assert rendered.subject.startswith("[Cercles Normandie] ")
     assert "Cercles Normandie — apprentissage et entraide entre pairs" in rendered.body
     assert "[Cercles]" not in rendered.subject
+
+
+class _Killed(BaseException):
+    """A sweeper process killed mid-batch: nothing after it runs, not even its ``finally`` writes."""
+
+
+GROUP = 20
+
+
+class TestGroupedMarks:
+    @pytest.fixture(autouse=True)
+    def _grouped(self, settings) -> None:  # type: ignore[no-untyped-def]
+        settings.OUTBOX_MARK_GROUP = GROUP
+
+    def test_sent_marks_are_written_a_group_at_a_time_so_queries_do_not_grow_with_the_batch(self) -> None:
+        def queries_to_send(count: int) -> int:
+            for number in range(count):
+                note(address=f"membre{number}@exemple.fr")
+            with CaptureQueriesContext(connection) as queries:
+                assert outbox_sweep(batch_size=count).sent == count
+            return len(queries)
+
+        one_group = queries_to_send(GROUP)
+        three_groups = queries_to_send(3 * GROUP)
+        assert three_groups == one_group + 2  # one UPDATE per group of marks, not per message
+        assert not Message.objects.filter(sent_at__isnull=True).exists()
+        assert not Message.objects.exclude(claimed_by="").exists()
+
+    def test_a_sweeper_killed_mid_batch_repeats_at_most_one_group_with_the_same_message_ids(self, monkeypatch) -> None:
+        messages = [note(address=f"membre{number}@exemple.fr") for number in range(30)]
+        sent_ids: list[str] = []
+        write_marks = services._GroupedMarks.flush
+        killed = False
+
+        def send_then_die(self, outgoing):  # type: ignore[no-untyped-def]
+            nonlocal killed
+            if len(sent_ids) == GROUP + 5:
+                killed = True
+                raise _Killed()
+            sent_ids.extend(message.extra_headers["Message-ID"] for message in outgoing)
+            return len(outgoing)
+
+        def flush_unless_dead(self):  # type: ignore[no-untyped-def]
+            if not killed:
+                write_marks(self)
+
+        monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", send_then_die)
+        monkeypatch.setattr(services._GroupedMarks, "flush", flush_unless_dead)
+        with time_machine.travel(START, tick=False) as clock, pytest.raises(_Killed):
+            outbox_sweep(batch_size=30)
+        monkeypatch.undo()
+        assert Message.objects.filter(sent_at__isnull=False).count() == GROUP  # the first group
+        with time_machine.travel(START, tick=False) as clock:
+            assert outbox_sweep().sent == 0  # the rest is still leased to the dead sweeper
+            clock.shift(services.LEASE + datetime.timedelta(seconds=1))
+            assert outbox_sweep().sent == 30 - GROUP
+        again = [message.extra_headers["Message-ID"] for message in mail.outbox]
+        repeated = set(sent_ids) & set(again)
+        assert repeated == set(sent_ids[GROUP:])  # sent but not yet marked: 5, same ids
+        assert len(repeated) <= GROUP
+        assert set(sent_ids) | set(again) == {message.message_id for message in messages}  # none lost
+
+
+class TestMarksOneByOne:
+    def test_by_default_a_sweeper_killed_mid_batch_repeats_nothing_it_had_sent(self, monkeypatch) -> None:
+        messages = [note(address=f"membre{number}@exemple.fr") for number in range(10)]
+        sent_ids: list[str] = []
+
+        def send_then_die(self, outgoing):  # type: ignore[no-untyped-def]
+            if len(sent_ids) == 6:
+                raise _Killed()  # dies while sending the seventh: that one is in flight
+            sent_ids.extend(message.extra_headers["Message-ID"] for message in outgoing)
+            return len(outgoing)
+
+        monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", send_then_die)
+        with time_machine.travel(START, tick=False), pytest.raises(_Killed):
+            outbox_sweep(batch_size=10)
+        monkeypatch.undo()
+        assert Message.objects.filter(sent_at__isnull=False).count() == 6  # every mark written at once
+        with time_machine.travel(START, tick=False) as clock:
+            clock.shift(services.LEASE + datetime.timedelta(seconds=1))
+            assert outbox_sweep().sent == 4
+        again = [message.extra_headers["Message-ID"] for message in mail.outbox]
+        assert not set(sent_ids) & set(again)
+        assert set(sent_ids) | set(again) == {message.message_id for message in messages}
+
+
+class TestSeveralSweepers:
+    def test_each_sweeper_job_is_held_by_one_scheduler_so_two_processes_sweep_side_by_side(self) -> None:
+        from cercles.core.scheduler import PeriodicJob, Scheduler
+        from cercles.notifications.jobs import sweep_job_names, sweep_outbox
+
+        names = sweep_job_names(2)
+        assert names == ["notifications.sweep", "notifications.sweep.2"]
+        first, second = (
+            PeriodicJob(name=name, interval=datetime.timedelta(seconds=2), run=sweep_outbox) for name in names
+        )
+        one, other = Scheduler(worker="process-1"), Scheduler(worker="process-2")
+        assert one._claim(first, early=True)
+        assert not other._claim(first, early=True)  # one job, one place at a time
+        assert other._claim(second, early=True)  # the second sweeper runs elsewhere meanwhile
+
+    def test_by_default_one_sweeper_job_is_registered(self) -> None:
+        names = {job.name for job in scheduler.registered_jobs()}
+        assert "notifications.sweep" in names
+        assert "notifications.sweep.2" not in names

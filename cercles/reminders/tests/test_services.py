@@ -174,6 +174,7 @@ def test_a_reminder_says_when_where_and_how_to_answer_with_the_ics(circle: Circl
     assert f"/seances/{meeting.pk}/rejoindre" in to_bob.body
     assert "Pensez à relire vos notes." in to_bob.body
     assert to_bob.body.count("/e/reponse/") == 2
+    assert "/mes-rappels/" in to_bob.body  # turning them back on later, from the site
     assert to_bob.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/e/rappels/" in to_bob.extra_headers["List-Unsubscribe"]
     [(filename, content, mimetype)] = to_bob.attachments
@@ -263,3 +264,43 @@ def test_rendering_a_batch_of_reminders_takes_the_same_queries_whatever_its_size
         preload_batch(batch)
         rendered = [renderer_for(REMINDER)(message) for message in batch]
     assert all(item is not None for item in rendered)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_one_batch_of_reminders_for_two_circles_gives_each_its_own_subject_and_calendar(
+    circle: Circle, alice: User, bob: User, charlie: User
+) -> None:
+    from tests.factories import make_circle, seat
+
+    other = make_circle(facilitators=(alice,), capacity=6, title="Management public")
+    seat(other, charlie)
+    first = add(circle, alice, D(2026, 3, 10))
+    second = add(other, alice, D(2026, 3, 10), time=T(9, 0))
+    Message.objects.filter(kind=REMINDER).update(due_at=NOW)  # all in one batch
+    outbox_sweep(batch_size=100)
+    reminders = {message.to[0]: message for message in mail.outbox if "Rappel" in message.subject}
+    assert "« Codéveloppement des cadres », mardi 10 mars 2026 à 18:00" in reminders[bob.email].subject
+    assert "« Management public », mardi 10 mars 2026 à 09:00" in reminders[charlie.email].subject
+    assert str(first.uid) in str(reminders[bob.email].attachments[0][1])
+    assert str(second.uid) in str(reminders[charlie.email].attachments[0][1])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_moved_meetings_reminder_carries_the_new_time_in_its_calendar_entry(
+    circle: Circle, alice: User, bob: User
+) -> None:
+    meeting = add(circle, alice, D(2026, 3, 10))
+    Message.objects.filter(kind=REMINDER, recipient=bob, about__before=2880).update(due_at=NOW)
+    outbox_sweep()
+    meeting_update(
+        meeting_id=meeting.pk,
+        editor=alice,
+        version=Meeting.objects.get(pk=meeting.pk).version,
+        changes=MeetingChanges(D(2026, 3, 11), T(14, 0), 120, MeetingFormat.ONLINE),
+    )
+    Message.objects.filter(PENDING, kind=REMINDER, recipient=bob, about__before=2880).update(due_at=NOW)
+    outbox_sweep()
+    before, after = [message for message in mail.outbox if message.to == [bob.email] and "Rappel" in message.subject]
+    assert "DTSTART;TZID=Europe/Paris:20260310T180000" in str(before.attachments[0][1])
+    assert "DTSTART;TZID=Europe/Paris:20260311T140000" in str(after.attachments[0][1])
+    assert "mercredi 11 mars 2026 à 14:00" in after.subject

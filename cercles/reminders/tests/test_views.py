@@ -149,3 +149,82 @@ def test_writing_to_members_from_the_site_goes_through_the_outbox(circle: Circle
     assert sent.status_code == 302
     assert list(Message.objects.filter(kind=CIRCLE_MESSAGE).values_list("address", flat=True)) == [bob.email]
     assert bob.email not in client.get(url).content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_unsubscribe_page_says_how_to_turn_reminders_back_on(circle: Circle, bob: User) -> None:
+    url = f"/e/rappels/{unsubscribe_token(user_id=bob.pk, circle_id=circle.pk)}/"
+    for page in (Client().get(url), Client().post(url), Client().post(url)):  # shown, done, already off
+        assert "Pour recevoir à nouveau vos rappels" in page.content.decode()
+        assert 'href="/mes-rappels/"' in page.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_my_reminders_turns_a_circles_reminders_back_on_and_computes_them_again(
+    circle: Circle, alice: User, bob: User, meeting: Meeting
+) -> None:
+    from cercles.reminders.services import REMINDER, reminders_for_meetings
+
+    reminders_for_meetings(circle, [meeting])
+    Client().post(f"/e/rappels/{unsubscribe_token(user_id=bob.pk, circle_id=circle.pk)}/")
+    pending = Message.objects.filter(kind=REMINDER, recipient=bob, sent_at=None, cancelled_at=None)
+    assert not pending.exists()
+    bob_client = client_for(bob)
+    page = bob_client.get("/mes-rappels/")
+    assert page.status_code == 200
+    assert "Codéveloppement des cadres" in page.content.decode()
+    assert not page.context["form"].initial[f"circle_{circle.pk}"]
+    done = bob_client.post("/mes-rappels/", {"everywhere": "on", f"circle_{circle.pk}": "on"})
+    assert done.status_code == 302
+    assert not ReminderOptOut.objects.filter(user=bob).exists()
+    assert pending.count() == 2  # two days and one hour before, as the circle's settings say
+
+
+@time_machine.travel(NOW, tick=False)
+def test_my_reminders_turns_them_off_everywhere_and_back_on_keeping_a_circle_off(
+    circle: Circle, alice: User, bob: User, meeting: Meeting
+) -> None:
+    from cercles.reminders.services import REMINDER, reminders_for_meetings
+
+    reminders_for_meetings(circle, [meeting])
+    pending = Message.objects.filter(kind=REMINDER, recipient=bob, sent_at=None, cancelled_at=None)
+    bob_client = client_for(bob)
+    bob_client.post("/mes-rappels/", {f"circle_{circle.pk}": "on"})  # everywhere off
+    assert ReminderOptOut.objects.filter(user=bob, circle=None).exists()
+    assert not pending.exists()
+    bob_client.post("/mes-rappels/", {"everywhere": "on"})  # back on, but not for this circle
+    assert ReminderOptOut.objects.filter(user=bob, circle=circle).exists()
+    assert not pending.exists()
+    bob_client.post("/mes-rappels/", {"everywhere": "on", f"circle_{circle.pk}": "on"})
+    assert pending.count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_my_reminders_shows_only_the_persons_own_circles_and_ignores_others(
+    circle: Circle, alice: User, bob: User, charlie: User
+) -> None:
+    from tests.factories import make_circle, seat
+
+    elsewhere = make_circle(facilitators=(alice,), capacity=6, title="Management public")
+    seat(elsewhere, charlie)
+    page = client_for(bob).get("/mes-rappels/")
+    assert "Management public" not in page.content.decode()
+    # A forged field for a circle Bob is not in is not a field of his form: nothing about it changes.
+    client_for(bob).post("/mes-rappels/", {"everywhere": "on", f"circle_{elsewhere.pk}": ""})
+    assert not ReminderOptOut.objects.filter(circle=elsewhere).exists()
+    assert client_for(None).get("/mes-rappels/").status_code == 302  # to the login page
+
+
+def test_choosing_reminders_for_a_circle_one_is_not_in_is_refused(circle: Circle, charlie: User) -> None:
+    from cercles.reminders.exceptions import ReminderError
+    from cercles.reminders.services import ReminderPreferences, reminder_preferences_set
+
+    with pytest.raises(ReminderError):
+        reminder_preferences_set(
+            user=charlie, preferences=ReminderPreferences(everywhere=True, circles={circle.pk: False})
+        )
+    assert not ReminderOptOut.objects.exists()
+
+
+def test_my_circles_links_to_my_reminders(bob: User, circle: Circle) -> None:
+    assert 'href="/mes-rappels/"' in client_for(bob).get("/mes-cercles/").content.decode()

@@ -398,3 +398,29 @@ def test_the_circles_meetings_page_leads_to_the_client_and_the_summary(circle, b
     for_claire = client_for(claire).get(page).content.decode()
     assert "/client/" not in for_claire
     assert "compte-rendu" not in for_claire
+
+
+def test_a_subject_saved_from_a_stale_tab_is_refused_and_both_texts_are_shown(circle, members) -> None:  # type: ignore[no-untyped-def]
+    bob = members[0]
+    meeting = make_meeting(circle)
+    _turn(meeting, bob)
+    opened = ClientTurn.objects.get().updated_at
+    client_subject_save(meeting.pk, client=bob, subject="Onglet A-quokka", seen_updated_at=opened)
+    with pytest.raises(errors.SubjectConflict) as refused:
+        client_subject_save(meeting.pk, client=bob, subject="Onglet B-quokka", seen_updated_at=opened)
+    assert refused.value.stored == "Onglet A-quokka"
+    # The same text again is no conflict.
+    client_subject_save(meeting.pk, client=bob, subject="Onglet A-quokka", seen_updated_at=opened)
+    url = reverse("rooms:client", args=[meeting.pk])
+    response = client_for(bob).post(url, {"action": "sujet", "subject": "Onglet B-quokka", "seen": opened.isoformat()})
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "Onglet A-quokka" in body
+    assert "Onglet B-quokka" in body
+    assert ClientTurn.objects.get().subject == "Onglet A-quokka"
+    fresh = ClientTurn.objects.get().updated_at.isoformat()
+    again = client_for(bob).post(url, {"action": "sujet", "subject": "Onglet B-quokka", "seen": fresh})
+    assert again.status_code == 302
+    assert ClientTurn.objects.get().subject == "Onglet B-quokka"
+    naive = client_for(bob).post(url, {"action": "sujet", "subject": "Sans date", "seen": "2027-01-01T10:00"})
+    assert naive.status_code == 302  # a moment without its zone is not one the page sent: no check

@@ -146,6 +146,16 @@ def test_a_command_from_an_older_version_is_refused_as_stale(
     assert "stale_version" in caplog.text
 
 
+def test_a_cancelled_meetings_room_refuses_every_command_and_stays_as_it_was(world: RoomWorld) -> None:
+    _run(world, "start")
+    Meeting.objects.filter(pk=world.meeting.pk).update(cancelled_at=world.meeting.starts_at)
+    with pytest.raises(RoomRefusal) as refused:
+        _run(world, "next")
+    assert refused.value.code == refusals.MEETING_CANCELLED
+    assert _state(world.meeting).step == 0
+    assert Room.objects.get(meeting=world.meeting).version == 2
+
+
 def test_an_idempotent_command_is_accepted_whatever_version_was_seen(world: RoomWorld) -> None:
     _run(world, "start")
     room_presence_join(world.meeting.pk, world.member, "tab-1")

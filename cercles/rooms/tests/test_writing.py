@@ -630,3 +630,23 @@ def test_the_summary_costs_the_same_queries_whatever_the_number_of_writings(circ
     few = queries()
     write_learnings(10)
     assert queries() == few
+
+
+def test_the_slot_partial_gives_the_script_what_it_needs_and_says_who_reads(meeting, dora) -> None:  # type: ignore[no-untyped-def]
+    from django.template.loader import render_to_string
+
+    room = open_room(meeting, step=SYNTHESE)
+    save(meeting, dora, SYNTHESE, "plan", "Plan-macareux", commitments=_plan(("Engagement-macareux", "")))
+    writing = room_writing_for(room, dora)
+    (slot,) = writing["slots"]
+    html = render_to_string(
+        "rooms/_artefact_slot.html",
+        {"slot": slot, "save_url": writing["save_url"], "share_url": writing["share_url"]},
+    )
+    assert f'data-save-url="{writing["save_url"]}"' in html
+    assert f'data-step="{SYNTHESE}" data-slot="plan" data-version="1"' in html
+    assert "Plan-macareux</textarea>" in html
+    assert 'value="Engagement-macareux"' in html
+    assert "Visible par vous et l&#x27;animation" in html
+    assert "Enregistré à " in html
+    assert "Partager avec le cercle" in html
