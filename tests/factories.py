@@ -22,6 +22,7 @@ from cercles.circles.models import (
     MembershipStatus,
 )
 from cercles.circles.services import circle_create
+from cercles.meetings.models import Meeting
 from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
 from cercles.people.models import Consent, Departement, JobFamily, Organisation, OrganisationType, Profile, User
 
@@ -148,3 +149,15 @@ def make_co_facilitator(circle: Circle, user: User, *, invited_by: User) -> Memb
 
     invitation = facilitator_invite(circle_id=circle.pk, invited_by=invited_by, email=user.email)
     return facilitator_invitation_accept(invitation_id=invitation.pk, user=user, pact_accepted=True)
+
+
+def make_meeting(circle: Circle, *, in_days: float = 2, hours: float = 2) -> Meeting:
+    """A meeting of ``circle`` starting ``in_days`` from now (negative: in the past), made directly."""
+    starts = timezone.now() + datetime.timedelta(days=in_days)
+    return Meeting.objects.create(
+        circle=circle,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=hours),
+        meeting_format=MeetingFormat.ONLINE,
+        room_name=f"salle-test-{next(_sequence)}",
+    )

@@ -41,7 +41,7 @@ from cercles.privacy import services as privacy
 from cercles.reminders import services as reminders
 from cercles.rooms import services as rooms
 from cercles.rooms.models import ClientTurn
-from tests.factories import make_co_facilitator, make_user, seat
+from tests.factories import make_co_facilitator, make_meeting, make_user, seat
 
 MODULES: list[ModuleType] = [people, circles, notifications, privacy, meetings, formation, methods, reminders, rooms]
 
@@ -99,19 +99,8 @@ def _held(w: dict[str, Any]) -> Meeting:
     return meeting
 
 
-def _future_meeting(w: dict[str, Any], days: int) -> Meeting:
-    start = timezone.now() + datetime.timedelta(days=days)
-    return Meeting.objects.create(
-        circle=w["circle"],
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=2),
-        meeting_format="en_ligne",
-        room_name=f"audit-{days}",
-    )
-
-
 def _clients_swapped(w: dict[str, Any]) -> object:
-    first, second = _future_meeting(w, 7), _future_meeting(w, 14)
+    first, second = make_meeting(w["circle"], in_days=7), make_meeting(w["circle"], in_days=14)
     ClientTurn.objects.create(meeting=first, person=w["bob"])
     dora = make_user("dora")
     seat(w["circle"], dora)
@@ -216,7 +205,9 @@ def _method_changes() -> methods.ProtocolChanges:
 # service -> (what it does given the world, the action its row records)
 CASES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "rooms.client_turns_choose": (
-        lambda w: rooms.client_turns_choose(_future_meeting(w, 7).pk, chosen_by=w["alice"], people=[w["bob"].pk]),
+        lambda w: rooms.client_turns_choose(
+            make_meeting(w["circle"], in_days=7).pk, chosen_by=w["alice"], people=[w["bob"].pk]
+        ),
         AuditAction.CLIENT_CHOOSE,
     ),
     "rooms.client_turns_swap": (_clients_swapped, AuditAction.CLIENT_SWAP),

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
-
-from django.utils import timezone
 
 from cercles.circles.models import Circle
 from cercles.meetings.models import Meeting
 from cercles.people.models import User
-from tests.factories import make_circle, make_user, seat
+from tests.factories import make_circle, make_meeting, make_user, seat
 
 
 @dataclass
@@ -27,17 +24,6 @@ class RoomWorld:
         return self.members[0]
 
 
-def make_meeting(circle: Circle, *, starts_in: datetime.timedelta = datetime.timedelta(0)) -> Meeting:
-    start = timezone.now() + starts_in
-    return Meeting.objects.create(
-        circle=circle,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=2),
-        meeting_format="en_ligne",
-        room_name=f"salle-{start.timestamp()}",
-    )
-
-
 def room_world(*, members: int = 4) -> RoomWorld:
     facilitator, co_facilitator = make_user("anna"), make_user("boris")
     circle = make_circle(facilitators=(facilitator, co_facilitator), capacity=12)
@@ -46,7 +32,7 @@ def room_world(*, members: int = 4) -> RoomWorld:
         seat(circle, person)
     return RoomWorld(
         circle=circle,
-        meeting=make_meeting(circle),
+        meeting=make_meeting(circle, in_days=0),
         facilitator=facilitator,
         co_facilitator=co_facilitator,
         members=people,

@@ -20,9 +20,9 @@ from cercles.rooms import exceptions as errors
 from cercles.rooms.models import ClientTurn
 from cercles.rooms.selectors import client_absent_proposal, client_page, ranked_candidates, room_client_for
 from cercles.rooms.services import CLIENT_CHOSEN, client_subject_save, client_turns_choose, client_turns_swap
-from cercles.rooms.tests.writing_factories import make_meeting, open_room
+from cercles.rooms.tests.writing_factories import open_room
 from conftest import client_for
-from tests.factories import make_circle, make_user, seat
+from tests.factories import make_circle, make_meeting, make_user, seat
 
 pytestmark = pytest.mark.django_db
 

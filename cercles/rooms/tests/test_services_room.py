@@ -3,7 +3,6 @@ check, presence, the attendance prefill, and the room following the circle's mem
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 import pytest
@@ -30,8 +29,8 @@ from cercles.rooms.services import (
     user_group,
 )
 from cercles.rooms.state import Refusal, Status
-from cercles.rooms.tests.room_world import RoomWorld, make_meeting, room_world
-from tests.factories import make_circle, make_user, seat
+from cercles.rooms.tests.room_world import RoomWorld, room_world
+from tests.factories import make_circle, make_meeting, make_user, seat
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +74,7 @@ def test_the_cycles_first_meeting_opens_on_codeveloppements_first_meeting_varian
 
 
 def test_a_later_meeting_opens_on_the_standard_variant(world: RoomWorld) -> None:
-    later = make_meeting(world.circle, starts_in=datetime.timedelta(days=14))
+    later = make_meeting(world.circle, in_days=14)
     room = room_open(later, opened_by=world.member)
     assert room.protocol_key == "seance"
     assert room.steps[0]["key"] == "retour"
@@ -100,7 +99,7 @@ def test_a_kind_without_a_method_gets_one_free_step_as_long_as_the_meeting() -> 
     assert kind is not None
     facilitator = make_user()
     circle = make_circle(kind_slug=kind.slug, facilitators=(facilitator,))
-    room = room_open(make_meeting(circle), opened_by=facilitator)
+    room = room_open(make_meeting(circle, in_days=0), opened_by=facilitator)
     assert room.method_slug == ""
     assert [(step["key"], step["minutes"], step["mode"]) for step in room.steps] == [("rencontre", 120, "libre")]
     assert codec.decode(room.state).role_of(facilitator.pk) == "animation"
@@ -247,7 +246,7 @@ def test_the_client_turns_give_their_roles_at_the_start(world: RoomWorld) -> Non
 
 def test_the_previous_meetings_client_tells_what_they_did(world: RoomWorld) -> None:
     ClientTurn.objects.create(meeting=world.meeting, person=world.members[2], position=1)
-    later = make_meeting(world.circle, starts_in=datetime.timedelta(days=14))
+    later = make_meeting(world.circle, in_days=14)
     room = room_open(later, opened_by=world.member)
     assert codec.decode(room.state).role_of(world.members[2].pk) == "client_precedent"
 
@@ -290,7 +289,7 @@ def test_two_tabs_of_one_person_are_one_presence_until_the_last_closes(world: Ro
     assert world.member.pk not in _state(world.meeting).present
     room_presence_leave(world.meeting.pk, world.member.pk, "tab-2")  # a repeat changes nothing
     assert Room.objects.get(meeting=world.meeting).version == 5
-    room_presence_leave(make_meeting(world.circle).pk, world.member.pk, "tab-9")  # no room: nothing to do
+    room_presence_leave(make_meeting(world.circle, in_days=0).pk, world.member.pk, "tab-9")  # no room: nothing to do
 
 
 def test_an_outsider_cannot_join_the_room(world: RoomWorld) -> None:

@@ -24,13 +24,12 @@ from cercles.rooms.tests.writing_factories import (
     EXPOSE,
     RETOUR,
     SYNTHESE,
-    make_meeting,
     move_room,
     open_room,
     room_steps,
 )
 from conftest import client_for
-from tests.factories import make_user, seat
+from tests.factories import make_meeting, make_user, seat
 
 pytestmark = pytest.mark.django_db
 

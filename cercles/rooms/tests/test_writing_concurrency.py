@@ -14,8 +14,8 @@ from django.db import connection
 from cercles.rooms.exceptions import ArtefactConflict
 from cercles.rooms.models import Artefact
 from cercles.rooms.services import artefact_save
-from cercles.rooms.tests.writing_factories import APPRENTISSAGES, make_meeting, open_room
-from tests.factories import make_circle, make_user, seat
+from cercles.rooms.tests.writing_factories import APPRENTISSAGES, open_room
+from tests.factories import make_circle, make_meeting, make_user, seat
 from tests.races import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import itertools
 from typing import Any
 
 from django.utils import timezone
 
-from cercles.circles.models import Circle, Membership, MembershipRole
+from cercles.circles.models import Membership, MembershipRole
 from cercles.meetings.models import Meeting
 from cercles.people.models import User
 from cercles.rooms import codec
@@ -21,21 +20,8 @@ from cercles.rooms.models import Room
 from cercles.rooms.services import room_open
 from cercles.rooms.state import Status
 
-_numbers = itertools.count(1)
-
 # The steps of codéveloppement's usual meeting ("seance"), by index.
 RETOUR, EXPOSE, CLARIFICATION, CONTRAT, CONSULTATION, SYNTHESE, APPRENTISSAGES = range(7)
-
-
-def make_meeting(circle: Circle, *, in_days: float = 2, hours: float = 2) -> Meeting:
-    starts = timezone.now() + datetime.timedelta(days=in_days)
-    return Meeting.objects.create(
-        circle=circle,
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=hours),
-        meeting_format="en_ligne",
-        room_name=f"salle-test-{next(_numbers)}",
-    )
 
 
 def room_steps(protocol_key: str = "seance") -> list[dict[str, Any]]:
