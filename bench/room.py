@@ -75,8 +75,7 @@ def _populate(rooms: int, clients: int) -> list[dict[str, Any]]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
     from cercles.rooms.services import room_command, room_open
-    from cercles.rooms.tests.room_world import make_meeting
-    from tests.factories import make_circle, make_user, seat
+    from tests.factories import make_circle, make_meeting, make_user, seat
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
     backend = settings.AUTHENTICATION_BACKENDS[0]
@@ -95,7 +94,7 @@ def _populate(rooms: int, clients: int) -> list[dict[str, Any]]:
         members = [make_user(f"membre{index}x{number}") for number in range(clients - 1)]
         for member in members:
             seat(circle, member)
-        meeting = make_meeting(circle)
+        meeting = make_meeting(circle, in_days=0)
         room_open(meeting, opened_by=facilitator)
         room = room_command(meeting.pk, "start", actor=facilitator, seen_version=1)
         world.append(
