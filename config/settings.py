@@ -250,6 +250,9 @@ ACCOUNT_USER_DISPLAY = "cercles.people.adapters.user_display"
 # (cercles.people.middleware.SecondFactorMiddleware); participants keep the login by code.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = PROGRAMME_NAME
+# A code typed just as the phone shows the next one still counts (one 30-second step either side, as
+# RFC 6238 advises for clock drift and typing time); each code still works once only.
+MFA_TOTP_TOLERANCE = 1
 # Security keys over plain http only on a development machine (browsers allow localhost anyway).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
 MFA_PASSKEY_LOGIN_ENABLED = False

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import Client
 from django.urls import reverse
 
 from conftest import client_for
-from tests.factories import PASSWORD, make_user, totp_code
+from tests.factories import PASSWORD, TEST_TOTP_SECRET, make_user, totp_code
 from tests.matrix_world import build_world
 from tests.permission_matrix import ROWS, Outcome
 
@@ -82,3 +86,42 @@ def test_a_wrong_authenticator_code_does_not_sign_in(db: None) -> None:
     response = client.post(reverse("mfa_authenticate"), {"code": wrong})
     assert response.status_code == 200
     assert client.get("/coordination/").status_code == 302
+
+
+def _code_at_step(step: int) -> str:
+    return format_hotp_value(hotp_value(TEST_TOTP_SECRET, step))
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 3, 29, 0, 59, 45, tzinfo=UTC), tick=False)
+def test_the_code_of_the_previous_step_still_signs_in(db: None) -> None:
+    # Typed as the phone turns to the next code: accepted, so a coordinator is not refused by a second.
+    claire = make_user("claire", is_staff=True)
+    client = Client()
+    client.post(reverse("account_login"), {"login": claire.email, "password": PASSWORD})
+    previous_step = int(datetime.now(UTC).timestamp()) // 30 - 1
+    assert client.post(reverse("mfa_authenticate"), {"code": _code_at_step(previous_step)}).status_code == 302
+    assert client.get("/coordination/").status_code == 200
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 3, 29, 0, 59, 45, tzinfo=UTC), tick=False)
+def test_a_code_two_steps_old_is_refused(db: None) -> None:
+    claire = make_user("claire", is_staff=True)
+    client = Client()
+    client.post(reverse("account_login"), {"login": claire.email, "password": PASSWORD})
+    two_steps_ago = int(datetime.now(UTC).timestamp()) // 30 - 2
+    assert client.post(reverse("mfa_authenticate"), {"code": _code_at_step(two_steps_ago)}).status_code == 200
+    assert client.get("/coordination/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_code_signs_in_once_only(db: None) -> None:
+    claire = make_user("claire", is_staff=True)
+    first, second = Client(), Client()
+    for client in (first, second):
+        client.post(reverse("account_login"), {"login": claire.email, "password": PASSWORD})
+    code = totp_code()
+    assert first.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    assert second.post(reverse("mfa_authenticate"), {"code": code}).status_code == 200
+    assert second.get("/coordination/").status_code == 302
