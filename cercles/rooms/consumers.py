@@ -102,6 +102,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict) or message.get("type") != "ping":
             await self._error("unknown_type")
             return
+        # A ping is also the moment to let tabs that stopped polling leave the room (a read, rarely a write).
+        try:
+            await database_sync_to_async(services.room_presence_poll)(self.meeting_id, self.scope["user"])
+        except (DomainError, Http404):  # left the circle between the check and the write
+            await self._shut_out()
+            return
         await self.send_json({"type": "pong", "server_now": datetime.datetime.now(datetime.UTC).isoformat()})
 
     # --- group messages -------------------------------------------------------------------------

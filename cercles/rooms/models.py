@@ -34,6 +34,9 @@ class Room(models.Model):
     roles = models.JSONField(_("rôles"), default=list)
     # Person ids connected at any moment of the meeting: they prefill the attendance record at the end.
     ever_present = models.JSONField(default=list, editable=False)
+    # Tabs that follow the room by polling (no WebSocket: a proxy that blocks them): "person/connection"
+    # -> when they last polled (Unix seconds). They are present while their mark is fresh (services).
+    poll_marks = models.JSONField(default=dict, editable=False)
     opened_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -443,13 +444,27 @@ def parse_command(name: str, arguments: Mapping[str, str], *, actor: int) -> Com
     raise RoomRefusal(refusals.BAD_COMMAND)
 
 
-def _reconcile(state: RoomState, people: set[int], facilitators: set[int], now: datetime.datetime) -> RoomState:
+def _reconcile(
+    state: RoomState,
+    people: set[int],
+    facilitators: set[int],
+    now: datetime.datetime,
+    *,
+    poll_marks: Mapping[str, float],
+) -> RoomState:
     """The state with the circle as it is now: who facilitates; people who left are out of the room
-    (their tabs, roles, turns); self-ending steps past their deadline are over. Same version."""
+    (their tabs, roles, turns), and so are tabs that stopped polling; self-ending steps past their
+    deadline are over. Same version."""
+    fresh_polls = _fresh_poll_keys(poll_marks, now)
     reconciled = dataclasses.replace(
         state,
         facilitators=frozenset(facilitators),
-        connections=frozenset(pair for pair in state.connections if pair[0] in people),
+        connections=frozenset(
+            (person, connection)
+            for person, connection in state.connections
+            if person in people
+            and (not connection.startswith(POLL_CONNECTION_PREFIX) or _poll_key(person, connection) in fresh_polls)
+        ),
         roles={person: role for person, role in state.roles.items() if person in people},
     )
     return settle(reconciled, now)
@@ -467,12 +482,29 @@ def _store(room: Room, before: RoomState, after: RoomState, *, fields: Iterable[
     room.updated_at = now
     ever = set(room.ever_present) | after.present
     room.ever_present = sorted(ever)
+    # Marks of polling tabs that are no longer in the room go with them.
+    room.poll_marks = {
+        _poll_key(person, connection): room.poll_marks[_poll_key(person, connection)]
+        for person, connection in after.connections
+        if _poll_key(person, connection) in room.poll_marks
+    }
     if after.status != Status.WAITING and room.started_at is None:
         room.started_at = now
     ended_now = after.status == Status.ENDED and room.ended_at is None
     if ended_now:
         room.ended_at = after.ended_at or now
-    room.save(update_fields=["state", "version", "updated_at", "ever_present", "started_at", "ended_at", *fields])
+    room.save(
+        update_fields=[
+            "state",
+            "version",
+            "updated_at",
+            "ever_present",
+            "poll_marks",
+            "started_at",
+            "ended_at",
+            *fields,
+        ]
+    )
     if ended_now:
         attendance_prefill(meeting_id=room.meeting_id, present_ids=room.ever_present)
     meeting_id, version = room.meeting_id, room.version
@@ -502,7 +534,7 @@ def room_command(
     stored = codec.decode(room.state)
     people, facilitators = _people(meeting.circle_id)
     now = timezone.now()
-    current = _reconcile(stored, people, facilitators, now)
+    current = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
     if command not in IDEMPOTENT_COMMANDS and seen_version != room.version:
         _refuse(meeting_id, actor, refusals.STALE_VERSION)
     if isinstance(parsed, Start):
@@ -529,7 +561,7 @@ def room_presence_join(meeting_id: int, user: User, connection: str) -> tuple[in
     stored = codec.decode(room.state)
     people, facilitators = _people(meeting.circle_id)
     now = timezone.now()
-    current = _reconcile(stored, people, facilitators, now)
+    current = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
     outcome = reduce(current, Join(actor=user.pk, connection=connection_id(connection)), now)
     after = outcome.state if isinstance(outcome, Accepted) else current
     _store(room, stored, after)
@@ -546,6 +578,64 @@ def room_presence_leave(meeting_id: int, user_id: int, connection: str) -> None:
     outcome = reduce(stored, Leave(actor=user_id, connection=connection_id(connection)), timezone.now())
     if isinstance(outcome, Accepted) and outcome.changed:
         _store(room, stored, outcome.state)
+
+
+# --- presence of tabs that poll (no WebSocket) ----------------------------------------------------
+
+# A polling tab's connection id in the state: the prefix tells it from a socket's channel name.
+POLL_CONNECTION_PREFIX = "poll-"
+POLL_CONNECTION_ID = re.compile(r"[A-Za-z0-9-]{8,40}")
+# A polling tab asks every 5 s (room.js); its mark is rewritten at most this often, so that polls cost
+# one read, not a write...
+POLL_MARK_REWRITE = datetime.timedelta(seconds=20)
+# ...and a tab unheard of for this long has gone (closed, asleep, offline): out of the room.
+POLL_PRESENCE_TIMEOUT = datetime.timedelta(seconds=60)
+
+
+def _poll_key(person: int, connection: str) -> str:
+    return f"{person}/{connection}"
+
+
+def _fresh_poll_keys(poll_marks: Mapping[str, float], now: datetime.datetime) -> set[str]:
+    oldest = now.timestamp() - POLL_PRESENCE_TIMEOUT.total_seconds()
+    return {key for key, seen in poll_marks.items() if seen >= oldest}
+
+
+def room_presence_poll(meeting_id: int, user: User, tab: str = "") -> None:
+    """A sign of life from a tab of ``user`` on the room.
+
+    ``tab`` names a tab that follows the room by polling the snapshot (its WebSocket cannot open): the
+    person is present while that tab polls, as with an open socket. Empty for a socket's ping (a socket's
+    presence is the socket itself). Either way, tabs that stopped polling leave the room. Costs one read;
+    writes only when someone arrives or leaves, or a tab's mark gets old. A malformed ``tab`` counts for
+    nothing. Raises Http404, PolicyDenied when it has to write."""
+    if tab and not POLL_CONNECTION_ID.fullmatch(tab):
+        tab = ""
+    now = timezone.now()
+    marks = Room.objects.filter(meeting_id=meeting_id).values_list("poll_marks", flat=True).first()
+    if marks is None:
+        return
+    key = _poll_key(user.pk, POLL_CONNECTION_PREFIX + tab) if tab else ""
+    mark_is_recent = not key or marks.get(key, 0) >= now.timestamp() - POLL_MARK_REWRITE.total_seconds()
+    if mark_is_recent and len(_fresh_poll_keys(marks, now)) == len(marks):
+        return
+    _presence_poll_store(meeting_id, user, POLL_CONNECTION_PREFIX + tab if tab else "", now)
+
+
+@transaction.atomic
+def _presence_poll_store(meeting_id: int, user: User, connection: str, now: datetime.datetime) -> None:
+    meeting = _meeting(meeting_id)
+    require(user, "rooms.enter", meeting.circle)
+    room = _locked_room(meeting, user)
+    stored = codec.decode(room.state)
+    people, facilitators = _people(meeting.circle_id)
+    current = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
+    if connection:
+        outcome = reduce(current, Join(actor=user.pk, connection=connection), now)
+        if isinstance(outcome, Accepted):
+            current = outcome.state
+            room.poll_marks = {**room.poll_marks, _poll_key(user.pk, connection): now.timestamp()}
+    _store(room, stored, current, fields=["poll_marks"])
 
 
 # --- membership changes --------------------------------------------------------------------------
@@ -566,7 +656,7 @@ def room_membership_changed(event: str, membership: Membership) -> None:
     now = timezone.now()
     for room in rooms:
         stored = codec.decode(room.state)
-        _store(room, stored, _reconcile(stored, people, facilitators, now))
+        _store(room, stored, _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks))
 
 
 # --- broadcasting --------------------------------------------------------------------------------
@@ -857,7 +947,7 @@ def _room_roles_follow_turns(meeting: Meeting, actor: User, before: dict[int, in
         return
     people, facilitators = _people(meeting.circle_id)
     now = timezone.now()
-    state = _reconcile(stored, people, facilitators, now)
+    state = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
     changes: list[Command] = [
         AssignRole(actor=actor.pk, person=person, role=None)
         for person, position in before.items()

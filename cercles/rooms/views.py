@@ -111,10 +111,13 @@ def projector(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @require_GET
 @never_cache
 def snapshot(request: HttpRequest, meeting_id: int) -> JsonResponse:
-    """The room's state for the person, as JSON (docs/rooms.md, "The snapshot")."""
+    """The room's state for the person, as JSON (docs/rooms.md, "The snapshot"); ``?tab=`` from a
+    polling tab keeps its person present."""
     try:
         meeting = selectors.room_meeting(meeting_id=meeting_id, user=request.user)  # type: ignore[arg-type]
         services.room_open(meeting, opened_by=request.user)  # type: ignore[arg-type]
+        # A tab that polls (no WebSocket) names itself: present while it polls (services.room_presence_poll).
+        services.room_presence_poll(meeting_id, request.user, request.GET.get("tab", "")[:64])  # type: ignore[arg-type]
         data = selectors.room_snapshot(meeting_id, request.user, timezone.now())  # type: ignore[arg-type]
     except PolicyDenied:
         return _refusal_json(refusals.NOT_ALLOWED, 403)

@@ -370,8 +370,7 @@ def test_the_room_reconnects_and_polls_while_its_socket_is_down(person_page: Cal
 
     def route(socket_route: Any) -> None:
         if line_open["value"]:
-            socket_route.connect_to_server()
-            sockets.append(socket_route)
+            sockets.append((socket_route, socket_route.connect_to_server()))
         else:
             socket_route.close(code=4000)
 
@@ -380,19 +379,25 @@ def test_the_room_reconnects_and_polls_while_its_socket_is_down(person_page: Cal
     member.goto(room)
     status = member.locator("[data-connection-text]")
     expect(status).to_have_text("Connecté")
+    people = facilitator.locator("#room-people-title")
+    expect(people).to_contain_text("2 présent·es")
 
     line_open["value"] = False
-    sockets[-1].close(code=4000)
+    for side in sockets[-1]:  # the page's side and the server's: the line is cut
+        side.close(code=4000)
     expect(status).to_have_text("Reconnexion…")
     member.clock.fast_forward(2_000)  # the first retry (1 s at most, with jitter) meets a cut line too
     expect(status).to_have_text("Mode dégradé : actualisation toutes les 5 s")
+    expect(people).to_contain_text("1 présent·e")  # Bob's socket closed
 
-    # Meanwhile the meeting starts: Bob's page sees it by polling the snapshot.
+    # Meanwhile the meeting starts: Bob's page sees it by polling the snapshot, and polling counts him
+    # present again for the facilitator.
     expect(facilitator.locator("[data-connection-text]")).to_have_text("Connecté")
     facilitator.get_by_role("button", name="Commencer la séance").click()
     expect(phase(facilitator)).to_have_text("Présentation de la méthode et accord du groupe")
     member.clock.fast_forward(5_000)
     expect(phase(member)).to_have_text("Présentation de la méthode et accord du groupe")
+    expect(people).to_contain_text("2 présent·es")
 
     # The line comes back: the next retry connects and the page says so.
     line_open["value"] = True

@@ -3,15 +3,18 @@ refused without closing, and people who leave the circle disconnected at once or
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+import time_machine
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from django.test import Client
+from django.utils import timezone
 
 from cercles.circles.models import Membership, MembershipStatus
 from cercles.circles.services import membership_leave
@@ -19,7 +22,7 @@ from cercles.people.models import User
 from cercles.rooms import codec
 from cercles.rooms.consumers import CLOSE_NOT_ALLOWED
 from cercles.rooms.models import Room
-from cercles.rooms.services import room_command
+from cercles.rooms.services import POLL_PRESENCE_TIMEOUT, room_command, room_open, room_presence_poll
 from cercles.rooms.tests.room_world import RoomWorld, room_world
 from cercles.rooms.tests.sockets import SocketCommunicator as WebsocketCommunicator
 from config.websocket_urls import websocket_urlpatterns
@@ -305,5 +308,29 @@ def test_a_version_announced_while_the_socket_is_being_let_in_is_not_lost_nor_se
 
     async def _record(text: str | None) -> None:
         sent.append(text or "")
+
+    run(scenario)
+
+
+def test_a_ping_lets_a_tab_that_stopped_polling_leave_the_room(world: RoomWorld) -> None:
+    room_open(world.meeting, opened_by=world.facilitator)
+    room_presence_poll(world.meeting.pk, world.members[1], "0123456789abcdef")
+    polling = world.members[1].pk
+
+    def present() -> frozenset[int]:
+        return codec.decode(Room.objects.get(meeting=world.meeting).state).present
+
+    async def scenario() -> None:
+        communicator = _communicator(world.meeting.pk, world.member)
+        await communicator.connect(timeout=TIMEOUT)
+        await _receive(communicator)
+        assert polling in await database_sync_to_async(present)()
+        with time_machine.travel(timezone.now() + POLL_PRESENCE_TIMEOUT + datetime.timedelta(seconds=5)):
+            await communicator.send_json_to({"type": "ping"})
+            frames = [await _receive(communicator)]
+            while frames[-1]["type"] != "pong":
+                frames.append(await _receive(communicator))
+        assert polling not in await database_sync_to_async(present)()
+        await communicator.disconnect()
 
     run(scenario)

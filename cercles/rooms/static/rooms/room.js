@@ -7,6 +7,7 @@
 //   there is one renderer, the server's;
 // - reconnects with exponential backoff and jitter, at once when the tab wakes up or the network comes back;
 //   if the socket cannot open, polls the snapshot every 5 s ("Mode dégradé") and keeps retrying the socket;
+//   each poll names the tab, so that the person counts as present while it polls;
 // - command forms are sent with fetch; a refusal's French message is shown in an alert region;
 // - the clock ticks locally from the phase's deadline and the server's clock (offset measured at every read),
 //   and at the deadline of a phase that ends by itself, sends "deadline_reached" once;
@@ -40,6 +41,13 @@ function clockText(seconds) {
   return hours ? `${hours}:${two(minutes)}:${two(secs)}` : `${two(minutes)}:${two(secs)}`;
 }
 
+// This tab's name while it polls (no WebSocket): the server counts the person present while it polls.
+function newTabId() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);  // works on plain http too, unlike crypto.randomUUID
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 function isTextField(element) {
   return !!element && (element.tagName === "TEXTAREA" || (element.tagName === "INPUT" && element.type !== "hidden") || element.isContentEditable);
 }
@@ -50,6 +58,7 @@ class Room {
     this.mode = root.dataset.mode || "room";
     this.fragmentUrl = root.dataset.fragmentUrl;
     this.snapshotUrl = root.dataset.snapshotUrl;
+    this.tabId = newTabId();
     this.commandUrl = root.dataset.commandUrl;
     this.socketPath = root.dataset.socketPath;
     const messages = document.getElementById("room-messages");
@@ -218,7 +227,9 @@ class Room {
     if (this.stopped) return;
     try {
       const started = Date.now();
-      const response = await fetch(this.snapshotUrl, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
+      const url = new URL(this.snapshotUrl, window.location.href);
+      url.searchParams.set("tab", this.tabId);
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
       if (response.status === 403 || response.status === 404) { this.refuse(); return; }
       if (!response.ok) return;
       const snapshot = await response.json();
