@@ -9,6 +9,7 @@ The deployment checks (cercles.E002 to E006) apply only when the site is served 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -25,18 +26,37 @@ DEMO_EMAIL_DOMAIN = "demo.cercles.fr"
 INSECURE_KEY_PREFIX = "django-insecure-"
 
 
+# Commands that run in a process of their own beside the web process: with the in-memory layer, the
+# room events they cause (a task changing a room) would never reach the web process's sockets.
+OTHER_PROCESS_COMMANDS = frozenset({"db_worker"})
+
+
+def _command_name(argv: list[str]) -> str:
+    return argv[1] if len(argv) > 1 and argv[0].endswith("manage.py") else ""
+
+
 @register()
-def check_channel_layer_matches_processes(app_configs: Any, **kwargs: Any) -> list[Error]:
+def check_channel_layer_matches_processes(
+    app_configs: Any, argv: list[str] | None = None, **kwargs: Any
+) -> list[Error]:
+    """The in-memory channel layer lives in one process: every live room's socket must be held by the
+    process that also serves the commands. ``manage.py serve`` runs the worker as a thread, which is fine;
+    several web processes, or a ``db_worker`` process beside the web one, are refused."""
     backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND")
-    if backend == IN_MEMORY_LAYER and settings.WEB_PROCESSES > 1:
-        return [
-            Error(
-                "The in-memory channel layer cannot serve several web processes.",
-                hint="Set REDIS_URL to use the Redis channel layer, or run one process (WEB_PROCESSES=1).",
-                id="cercles.E001",
-            )
-        ]
-    return []
+    if backend != IN_MEMORY_LAYER:
+        return []
+    command = _command_name(argv if argv is not None else sys.argv)
+    if settings.WEB_PROCESSES <= 1 and command not in OTHER_PROCESS_COMMANDS:
+        return []
+    return [
+        Error(
+            "The in-memory channel layer serves one process: "
+            + (f"`{command}` runs in another process." if command else "WEB_PROCESSES is above 1."),
+            hint="Set REDIS_URL to use the Redis channel layer, or run `manage.py serve` alone "
+            "(one web process, with the worker as a thread).",
+            id="cercles.E001",
+        )
+    ]
 
 
 def served_beyond_localhost() -> bool:

@@ -8,11 +8,7 @@ class RoomsConfig(AppConfig):
 
     def ready(self) -> None:
         from cercles.circles.hooks import on_membership_changed
-        from cercles.rooms import (  # noqa: F401  (system check, the client's e-mail, what rooms hold about people)
-            checks,
-            emails,
-            personal_data,
-        )
+        from cercles.rooms import emails, personal_data  # noqa: F401  (the client's e-mail, what rooms hold about people)
         from cercles.rooms.services import room_membership_changed
 
         on_membership_changed(room_membership_changed)

@@ -4,6 +4,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import Client
 
+from cercles.core.checks import check_channel_layer_matches_processes
 from cercles.core.text import normalize_for_search
 from cercles.core.views import server_error
 
@@ -165,3 +166,28 @@ def test_an_oversize_request_gets_a_french_400(bob) -> None:
     response = client.post("/profil/", {"job_title": "x" * 1_100_000})
     assert response.status_code == 400
     assert "Demande incorrecte" in response.content.decode()
+
+
+IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def test_one_process_serving_with_the_in_memory_layer_is_fine(settings) -> None:
+    settings.WEB_PROCESSES = 1
+    settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
+    assert check_channel_layer_matches_processes(None, argv=["manage.py", "serve"]) == []
+    assert check_channel_layer_matches_processes(None, argv=["uvicorn", "config.asgi:application"]) == []
+
+
+def test_a_db_worker_beside_the_in_memory_layer_is_refused_naming_it(settings) -> None:
+    # Its tasks would change rooms whose sockets, in the web process, would never hear of it.
+    settings.WEB_PROCESSES = 1
+    settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
+    errors = check_channel_layer_matches_processes(None, argv=["manage.py", "db_worker"])
+    assert [error.id for error in errors] == ["cercles.E001"]
+    assert "db_worker" in errors[0].msg
+
+
+def test_the_redis_layer_accepts_a_db_worker_and_several_processes(settings) -> None:
+    settings.WEB_PROCESSES = 4
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {}}}
+    assert check_channel_layer_matches_processes(None, argv=["manage.py", "db_worker"]) == []
