@@ -1,9 +1,8 @@
 """Domain errors of circles; the messages are the French sentences users see (tests import them)."""
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainPermissionDenied
+from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainPermissionDenied, FieldError
 
 ALREADY_MEMBER = _("Vous faites déjà partie de ce cercle.")
 ALREADY_WAITING = _("Vous êtes déjà sur la liste d'attente de ce cercle.")
@@ -63,10 +62,8 @@ class CircleManagementDenied(DomainPermissionDenied):
         super().__init__(MANAGEMENT_DENIED)
 
 
-class CircleEditError(DomainError):
-    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class CircleEditError(FieldError):
+    """A circle's edit refused (``field``: the form field at fault)."""
 
 
 class CircleEditConflict(ConcurrentEditError):

@@ -19,6 +19,15 @@ class DomainError(Exception):
         self.message = message
 
 
+class FieldError(DomainError):
+    """Bad input in a form; ``field`` names the form field at fault (None: the form as a whole), so that
+    the view shows the message beside that field and keeps what was typed."""
+
+    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class DomainPermissionDenied(DomainError):
     status_code = 403
 

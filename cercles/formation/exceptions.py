@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainNotFound
+from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainNotFound, FieldError
 
 CALL_NOT_OPEN = _("Cet appel à candidatures n'est pas encore ouvert.")
 CALL_DATES_OUT_OF_ORDER = _("La fin de l'appel doit suivre son ouverture.")
@@ -75,10 +75,8 @@ class CallNotFound(DomainNotFound):
         super().__init__(_("Cet appel à candidatures n'existe pas."))
 
 
-class CallEditError(DomainError):
-    def __init__(self, message: object, *, field: str | None = None) -> None:
-        super().__init__(message)  # type: ignore[arg-type]
-        self.field = field
+class CallEditError(FieldError):
+    """A call's edit refused (``field``: the form field at fault)."""
 
 
 class CallEditConflict(ConcurrentEditError):

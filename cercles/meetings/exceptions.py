@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainNotFound
+from cercles.core.exceptions import ConcurrentEditError, DomainNotFound, FieldError
 
 RHYTHM_PRODUCES_NOTHING = _("Ce rythme ne donne aucune séance : vérifiez la date de début et le nombre de séances.")
 TOO_MANY_MEETINGS = _("Un cycle compte au plus {max} séances. Réduisez le nombre de séances.")
@@ -44,12 +43,8 @@ FEED_NOT_FOUND = _("Ce lien d'agenda n'est pas valide ou a été renouvelé.")
 ATTESTATION_NOTHING = _("Aucune présence n'est enregistrée pour vous dans ce cercle.")
 
 
-class MeetingError(DomainError):
+class MeetingError(FieldError):
     """Bad input for a meeting or a cycle; ``field`` names the form field at fault (None: the form)."""
-
-    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class MeetingEditConflict(ConcurrentEditError):

@@ -1,7 +1,6 @@
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cercles.core.exceptions import DomainError
+from cercles.core.exceptions import FieldError
 
 CONSENT_REQUIRED = _(
     "Pour participer aux cercles, acceptez le traitement de vos données personnelles décrit ci-dessous."
@@ -18,7 +17,5 @@ MERGE_NEEDS_TWO = _("Choisissez au moins deux organisations à fusionner.")
 ORGANISATION_EXISTS = _("Une organisation de ce nom existe déjà dans ce département.")
 
 
-class ProfileError(DomainError):
-    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class ProfileError(FieldError):
+    """A profile's edit refused (``field``: the form field at fault)."""

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from cercles.core.exceptions import DomainError
+from cercles.core.exceptions import FieldError
 
 ALREADY_ERASED = _("Les données de ce compte ont déjà été effacées.")
 ERASE_CONFIRMATION_REQUIRED = _("Cochez la case pour confirmer la suppression de votre compte.")
@@ -9,7 +9,5 @@ STAFF_ERASED_BY_SUPERUSER = _(
 )
 
 
-class PrivacyError(DomainError):
-    def __init__(self, message: object, *, field: str | None = None) -> None:
-        super().__init__(message)  # type: ignore[arg-type]
-        self.field = field
+class PrivacyError(FieldError):
+    """A consent, export or erasure request refused (``field``: the form field at fault)."""

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainNotFound
+from cercles.core.exceptions import ConcurrentEditError, DomainError, DomainNotFound, FieldError
 
 # --- writing and client turns ----------------------------------------------------------------------
 
@@ -91,12 +91,8 @@ class ArtefactConflict(ConcurrentEditError):
         self.commitments = list(commitments)
 
 
-class ClientTurnError(DomainError):
+class ClientTurnError(FieldError):
     """A choice of client refused; ``field`` names the form field at fault (None: the form)."""
-
-    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class SubjectConflict(ClientTurnError):

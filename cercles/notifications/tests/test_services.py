@@ -319,7 +319,8 @@ class TestGroupedMarks:
         assert not Message.objects.exclude(claimed_by="").exists()
 
     def test_a_sweeper_killed_mid_batch_repeats_at_most_one_group_with_the_same_message_ids(self, monkeypatch) -> None:
-        messages = [note(address=f"membre{number}@exemple.fr") for number in range(30)]
+        with time_machine.travel(START, tick=False):  # queued at the clock the sweeps run at
+            messages = [note(address=f"membre{number}@exemple.fr") for number in range(30)]
         sent_ids: list[str] = []
         write_marks = services._GroupedMarks.flush
         killed = False
@@ -355,7 +356,8 @@ class TestGroupedMarks:
 
 class TestMarksOneByOne:
     def test_by_default_a_sweeper_killed_mid_batch_repeats_nothing_it_had_sent(self, monkeypatch) -> None:
-        messages = [note(address=f"membre{number}@exemple.fr") for number in range(10)]
+        with time_machine.travel(START, tick=False):  # queued at the clock the sweeps run at
+            messages = [note(address=f"membre{number}@exemple.fr") for number in range(10)]
         sent_ids: list[str] = []
 
         def send_then_die(self, outgoing):  # type: ignore[no-untyped-def]
