@@ -37,6 +37,9 @@ class Room(models.Model):
     # Tabs that follow the room by polling (no WebSocket: a proxy that blocks them): "person/connection"
     # -> when they last polled (Unix seconds). They are present while their mark is fresh (services).
     poll_marks = models.JSONField(default=dict, editable=False)
+    # Each stretch a step ran, pauses excluded: [step index, from, to or null] (Unix seconds). The
+    # summary shows from it how long each step really took beside the minutes planned.
+    step_times = models.JSONField(default=list, editable=False)
     opened_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -674,6 +674,21 @@ class SummaryStep:
     name: str
     minutes: int
     items: list[SummaryItem]
+    # How long the step really ran, pauses excluded; None when it never ran (skipped, or not reached).
+    seconds_run: int | None = None
+
+    @property
+    def minutes_run(self) -> int | None:
+        return None if self.seconds_run is None else round(self.seconds_run / 60)
+
+
+def seconds_run_by_step(room: Room, now: datetime.datetime) -> dict[int, int]:
+    """Seconds each step ran (pauses excluded), from the room's stretches; a running step counts to now."""
+    totals: dict[int, float] = {}
+    for stretch in room.step_times if isinstance(room.step_times, list) else []:
+        step, began, ended = stretch
+        totals[step] = totals.get(step, 0.0) + max(0.0, (ended if ended is not None else now.timestamp()) - began)
+    return {step: round(seconds) for step, seconds in totals.items()}
 
 
 @dataclass(frozen=True)
@@ -704,6 +719,7 @@ def meeting_summary(*, meeting_id: int, user: User) -> MeetingSummary:
     room.meeting = meeting
     steps = room.steps if isinstance(room.steps, list) else []
     readable = _readable(user, _artefacts_of(room))
+    seconds_run = seconds_run_by_step(room, timezone.now())
     summary_steps = []
     for index, step in enumerate(steps):
         items = [
@@ -724,6 +740,7 @@ def meeting_summary(*, meeting_id: int, user: User) -> MeetingSummary:
                 name=str(step.get("name", "")) if isinstance(step, dict) else "",
                 minutes=int(step.get("minutes", 0)) if isinstance(step, dict) else 0,
                 items=items,
+                seconds_run=seconds_run.get(index),
             )
         )
     return MeetingSummary(

@@ -488,6 +488,7 @@ def _store(room: Room, before: RoomState, after: RoomState, *, fields: Iterable[
         for person, connection in after.connections
         if _poll_key(person, connection) in room.poll_marks
     }
+    _record_step_time(room, before, after, now)
     if after.status != Status.WAITING and room.started_at is None:
         room.started_at = now
     ended_now = after.status == Status.ENDED and room.ended_at is None
@@ -500,6 +501,7 @@ def _store(room: Room, before: RoomState, after: RoomState, *, fields: Iterable[
             "updated_at",
             "ever_present",
             "poll_marks",
+            "step_times",
             "started_at",
             "ended_at",
             *fields,
@@ -509,6 +511,21 @@ def _store(room: Room, before: RoomState, after: RoomState, *, fields: Iterable[
         attendance_prefill(meeting_id=room.meeting_id, present_ids=room.ever_present)
     meeting_id, version = room.meeting_id, room.version
     transaction.on_commit(lambda: broadcast_version(meeting_id, version))
+
+
+def _record_step_time(room: Room, before: RoomState, after: RoomState, now: datetime.datetime) -> None:
+    """Close the running step's stretch and open the next one when the step or the status changes (a
+    pause closes it, resuming opens another). A step that ends by itself is recorded when the change is
+    stored (the clients' "deadline reached", within a second of it while anyone is connected)."""
+    if (before.status, before.step) == (after.status, after.step):
+        return
+    stamp = round(now.timestamp(), 1)
+    stretches = [list(stretch) for stretch in room.step_times]
+    if stretches and stretches[-1][2] is None:
+        stretches[-1][2] = stamp
+    if after.status == Status.RUNNING:
+        stretches.append([after.step, stamp, None])
+    room.step_times = stretches
 
 
 @transaction.atomic

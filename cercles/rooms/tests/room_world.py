@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cercles.circles.models import Circle
 from cercles.meetings.models import Meeting
 from cercles.people.models import User
+from cercles.rooms.models import Room
 from tests.factories import make_circle, make_meeting, make_user, seat
 
 
@@ -38,3 +39,17 @@ def room_world(*, members: int = 4) -> RoomWorld:
         members=people,
         outsider=make_user("olga"),
     )
+
+
+def opened_room_world() -> RoomWorld:
+    """The same circle with its meeting's room already opened by the facilitator."""
+    from cercles.rooms.services import room_open
+
+    world = room_world()
+    room_open(world.meeting, opened_by=world.facilitator)
+    return world
+
+
+def room_of(world: RoomWorld) -> Room:
+    """The meeting's room as stored now."""
+    return Room.objects.get(meeting=world.meeting)

@@ -20,12 +20,11 @@ from cercles.rooms.services import (
     POLL_MARK_REWRITE,
     POLL_PRESENCE_TIMEOUT,
     room_command,
-    room_open,
     room_presence_join,
     room_presence_leave,
     room_presence_poll,
 )
-from cercles.rooms.tests.room_world import RoomWorld, room_world
+from cercles.rooms.tests.room_world import RoomWorld, opened_room_world, room_of
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +34,10 @@ TAB = "a1b2c3d4e5f6a7b8"
 
 @pytest.fixture
 def world() -> RoomWorld:
-    world = room_world()
-    room_open(world.meeting, opened_by=world.facilitator)
-    return world
+    return opened_room_world()
 
 
-def _room(world: RoomWorld) -> Room:
-    return Room.objects.get(meeting=world.meeting)
+_room = room_of
 
 
 def _present(world: RoomWorld) -> frozenset[int]:
