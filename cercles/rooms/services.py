@@ -23,12 +23,14 @@ import datetime
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -37,6 +39,7 @@ from django.utils.translation import gettext
 from cercles.audit.models import AuditAction
 from cercles.audit.services import audit_record
 from cercles.circles.models import Membership, MembershipRole, MembershipStatus
+from cercles.core.checks import IN_MEMORY_LAYER
 from cercles.core.policy import PolicyDenied, allows, require
 from cercles.meetings.models import Meeting
 from cercles.meetings.services import attendance_prefill
@@ -450,11 +453,12 @@ def _reconcile(
     facilitators: set[int],
     now: datetime.datetime,
     *,
+    meeting_id: int,
     poll_marks: Mapping[str, float],
 ) -> RoomState:
     """The state with the circle as it is now: who facilitates; people who left are out of the room
-    (their tabs, roles, turns), and so are tabs that stopped polling; self-ending steps past their
-    deadline are over. Same version."""
+    (their tabs, roles, turns), and so are tabs that stopped polling and sockets of a process that
+    stopped (see ``_sockets_here``); self-ending steps past their deadline are over. Same version."""
     fresh_polls = _fresh_poll_keys(poll_marks, now)
     reconciled = dataclasses.replace(
         state,
@@ -463,7 +467,11 @@ def _reconcile(
             (person, connection)
             for person, connection in state.connections
             if person in people
-            and (not connection.startswith(POLL_CONNECTION_PREFIX) or _poll_key(person, connection) in fresh_polls)
+            and (
+                _poll_key(person, connection) in fresh_polls
+                if connection.startswith(POLL_CONNECTION_PREFIX)
+                else _socket_is_live(meeting_id, person, connection)
+            )
         ),
         roles={person: role for person, role in state.roles.items() if person in people},
     )
@@ -551,7 +559,7 @@ def room_command(
     stored = codec.decode(room.state)
     people, facilitators = _people(meeting.circle_id)
     now = timezone.now()
-    current = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
+    current = _reconcile(stored, people, facilitators, now, meeting_id=room.meeting_id, poll_marks=room.poll_marks)
     if command not in IDEMPOTENT_COMMANDS and seen_version != room.version:
         _refuse(meeting_id, actor, refusals.STALE_VERSION)
     if isinstance(parsed, Start):
@@ -567,18 +575,51 @@ def room_command(
 # --- presence (the WebSocket consumer) -----------------------------------------------------------
 
 
-@transaction.atomic
+# The sockets open in this process: (meeting id, person, connection id). With the in-memory channel
+# layer every socket of every room lives in this one process (the system check cercles.E001), so a socket
+# connection in a room's state that is not here was left by a process that stopped without closing it (a
+# restart during a meeting): reconciling drops it. With Redis, other processes hold sockets too, and this
+# process cannot tell theirs from the dead ones: nothing is dropped (docs/rooms.md, known limits).
+_sockets_here: set[tuple[int, int, str]] = set()
+_sockets_here_lock = threading.Lock()
+
+
+def _all_sockets_are_here() -> bool:
+    return settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND") == IN_MEMORY_LAYER
+
+
+def _socket_is_live(meeting_id: int, person: int, connection: str) -> bool:
+    if connection.startswith(POLL_CONNECTION_PREFIX) or not _all_sockets_are_here():
+        return True
+    with _sockets_here_lock:
+        return (meeting_id, person, connection) in _sockets_here
+
+
 def room_presence_join(meeting_id: int, user: User, connection: str) -> tuple[int, int]:
     """A socket of ``user`` opened on the room; returns (circle id, version).
 
     Raises Http404, PolicyDenied (not in the circle: the consumer closes with 4403)."""
+    # Known here before the room's row is locked: a join or command reconciling meanwhile keeps it.
+    socket = (meeting_id, user.pk, connection_id(connection))
+    with _sockets_here_lock:
+        _sockets_here.add(socket)
+    try:
+        return _presence_join(meeting_id, user, connection)
+    except BaseException:
+        with _sockets_here_lock:
+            _sockets_here.discard(socket)
+        raise
+
+
+@transaction.atomic
+def _presence_join(meeting_id: int, user: User, connection: str) -> tuple[int, int]:
     meeting = _meeting(meeting_id)
     require(user, "rooms.enter", meeting.circle)
     room = _locked_room(meeting, user)
     stored = codec.decode(room.state)
     people, facilitators = _people(meeting.circle_id)
     now = timezone.now()
-    current = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
+    current = _reconcile(stored, people, facilitators, now, meeting_id=room.meeting_id, poll_marks=room.poll_marks)
     outcome = reduce(current, Join(actor=user.pk, connection=connection_id(connection)), now)
     after = outcome.state if isinstance(outcome, Accepted) else current
     _store(room, stored, after)
@@ -588,6 +629,8 @@ def room_presence_join(meeting_id: int, user: User, connection: str) -> tuple[in
 @transaction.atomic
 def room_presence_leave(meeting_id: int, user_id: int, connection: str) -> None:
     """A socket closed (whoever it was: someone who left the circle leaves the room too)."""
+    with _sockets_here_lock:
+        _sockets_here.discard((meeting_id, user_id, connection_id(connection)))
     room = Room.objects.select_for_update().filter(meeting_id=meeting_id).first()
     if room is None:
         return
@@ -646,7 +689,7 @@ def _presence_poll_store(meeting_id: int, user: User, connection: str, now: date
     room = _locked_room(meeting, user)
     stored = codec.decode(room.state)
     people, facilitators = _people(meeting.circle_id)
-    current = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
+    current = _reconcile(stored, people, facilitators, now, meeting_id=room.meeting_id, poll_marks=room.poll_marks)
     if connection:
         outcome = reduce(current, Join(actor=user.pk, connection=connection), now)
         if isinstance(outcome, Accepted):
@@ -673,7 +716,11 @@ def room_membership_changed(event: str, membership: Membership) -> None:
     now = timezone.now()
     for room in rooms:
         stored = codec.decode(room.state)
-        _store(room, stored, _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks))
+        _store(
+            room,
+            stored,
+            _reconcile(stored, people, facilitators, now, meeting_id=room.meeting_id, poll_marks=room.poll_marks),
+        )
 
 
 # --- broadcasting --------------------------------------------------------------------------------
@@ -964,7 +1011,7 @@ def _room_roles_follow_turns(meeting: Meeting, actor: User, before: dict[int, in
         return
     people, facilitators = _people(meeting.circle_id)
     now = timezone.now()
-    state = _reconcile(stored, people, facilitators, now, poll_marks=room.poll_marks)
+    state = _reconcile(stored, people, facilitators, now, meeting_id=room.meeting_id, poll_marks=room.poll_marks)
     changes: list[Command] = [
         AssignRole(actor=actor.pk, person=person, role=None)
         for person, position in before.items()

@@ -1,6 +1,7 @@
-"""Presence of tabs that follow the room by polling (their WebSocket cannot open, as behind a proxy that
-blocks them): present while they poll, out of the room a minute after they stop, counted once with the
-person's other tabs, and prefilling the attendance like a socket."""
+"""Presence beyond open sockets: tabs that follow the room by polling (their WebSocket cannot open, as
+behind a proxy that blocks them) are present while they poll, out of the room a minute after they stop,
+counted once with the person's other tabs, and prefill the attendance like a socket; sockets left in the
+state by a process that stopped are dropped where this process holds every socket (the embedded mode)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from cercles.core.policy import PolicyDenied
 from cercles.meetings.models import Attendance
-from cercles.rooms import codec
+from cercles.rooms import codec, services
 from cercles.rooms.models import Room
 from cercles.rooms.services import (
     POLL_MARK_REWRITE,
@@ -166,3 +167,46 @@ def test_a_coordinator_polling_the_snapshot_is_refused_and_not_made_present(worl
     assert response.status_code == 403
     assert coordinator.pk not in _present(world)
     assert _room(world).poll_marks == {}
+
+
+# --- sockets of a process that stopped --------------------------------------------------------------
+
+IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+REDIS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://x"]}}}
+
+
+def _restart_leaving_a_socket_in_the_state(world: RoomWorld) -> None:
+    """A member's socket joined, then the process stopped without closing it (a restart mid-meeting)."""
+    room_presence_join(world.meeting.pk, world.member, "socket-before-restart")
+    services._sockets_here.discard((world.meeting.pk, world.member.pk, "socket-before-restart"))
+
+
+def test_in_the_embedded_mode_a_socket_left_by_a_stopped_process_leaves_at_the_next_command(
+    world: RoomWorld, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    room_presence_join(world.meeting.pk, world.facilitator, "socket-after-restart")
+    _restart_leaving_a_socket_in_the_state(world)
+    room_command(world.meeting.pk, "start", actor=world.facilitator, seen_version=_room(world).version)
+    assert _present(world) == {world.facilitator.pk}  # the facilitator's live socket stays
+
+
+def test_in_the_embedded_mode_a_person_back_after_a_restart_is_present_again(world: RoomWorld, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    _restart_leaving_a_socket_in_the_state(world)
+    room_presence_join(world.meeting.pk, world.member, "socket-after-restart")
+    assert _present(world) == {world.member.pk}
+    assert [connection for _, connection in codec.decode(_room(world).state).connections] == ["socket-after-restart"]
+
+
+def test_with_redis_sockets_of_other_processes_are_never_dropped(world: RoomWorld, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CHANNEL_LAYERS = REDIS
+    _restart_leaving_a_socket_in_the_state(world)  # to this process, another's socket looks the same
+    room_command(world.meeting.pk, "start", actor=world.facilitator, seen_version=_room(world).version)
+    assert world.member.pk in _present(world)
+
+
+def test_a_socket_refused_at_the_door_is_not_counted_as_open_here(world: RoomWorld) -> None:
+    with pytest.raises(PolicyDenied):
+        room_presence_join(world.meeting.pk, world.outsider, "socket-outsider")
+    assert (world.meeting.pk, world.outsider.pk, "socket-outsider") not in services._sockets_here
