@@ -30,6 +30,9 @@ class Room(models.Model):
     # The reducer's state (cercles.rooms.codec); ``version`` mirrors the state's version for cheap reads.
     state = models.JSONField(_("état"))
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The version of the last change to the meeting itself, not to who is here or whose hand is up: a
+    # command sent from any version since then still means what its sender meant (services).
+    meeting_version = models.PositiveIntegerField(default=1, editable=False)
     # The method's roles when the room opened ([{"key", "name"}]): names shown without reading the method.
     roles = models.JSONField(_("rôles"), default=list)
     # Person ids connected at any moment of the meeting: they prefill the attendance record at the end.

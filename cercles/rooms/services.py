@@ -5,8 +5,9 @@ A room's state changes only here, always the same way (docs/rooms.md):
 1. the meeting's row is read and the policy asked (``rooms.enter``: an active member or facilitator);
 2. the room's row is locked (``select_for_update``), its state decoded and *reconciled* with the circle
    as it is now (facilitators, people who left: see :func:`_reconcile`);
-3. a command sent from an older version than the room's is refused (``stale_version``) unless it is
-   idempotent — two facilitators pressing "next" at once move the meeting one step, not two;
+3. a command sent from a version older than the meeting's last change is refused (``stale_version``)
+   unless it is idempotent — two facilitators pressing "next" at once move the meeting one step, not
+   two; people arriving, leaving or raising a hand since do not make it stale (``_seen_is_current``);
 4. the pure reducer applies the command at the request's time; a refusal is logged and raised
    (:class:`~cercles.rooms.refusals.RoomRefusal`), never a 500;
 5. a change is stored with its version, and ``{"type": "room.version"}`` is sent to the room's
@@ -349,7 +350,7 @@ def room_choose_variant(meeting_id: int, variant: str, *, chosen_by: User, seen_
     meeting = _meeting(meeting_id)
     require(chosen_by, "rooms.facilitate", meeting.circle)
     room = _locked_room(meeting, chosen_by)
-    if seen_version is not None and seen_version != room.version:
+    if seen_version is not None and not _seen_is_current(room, seen_version):
         _refuse(meeting_id, chosen_by, refusals.STALE_VERSION)
     state = codec.decode(room.state)
     if state.status != Status.WAITING:
@@ -485,6 +486,8 @@ def _store(room: Room, before: RoomState, after: RoomState, *, fields: Iterable[
     if dataclasses.replace(after, version=before.version) != before and after.version == before.version:
         after = dataclasses.replace(after, version=before.version + 1)
     now = timezone.now()
+    if not _only_presence_changed(before, after):
+        room.meeting_version = after.version
     room.state = codec.encode(after)
     room.version = after.version
     room.updated_at = now
@@ -506,6 +509,7 @@ def _store(room: Room, before: RoomState, after: RoomState, *, fields: Iterable[
         update_fields=[
             "state",
             "version",
+            "meeting_version",
             "updated_at",
             "ever_present",
             "poll_marks",
@@ -519,6 +523,19 @@ def _store(room: Room, before: RoomState, after: RoomState, *, fields: Iterable[
         attendance_prefill(meeting_id=room.meeting_id, present_ids=room.ever_present)
     meeting_id, version = room.meeting_id, room.version
     transaction.on_commit(lambda: broadcast_version(meeting_id, version))
+
+
+def _only_presence_changed(before: RoomState, after: RoomState) -> bool:
+    """Whether ``after`` differs from ``before`` only in who is connected and whose hand is up."""
+    return (
+        dataclasses.replace(after, connections=before.connections, hands=before.hands, version=before.version) == before
+    )
+
+
+def _seen_is_current(room: Room, seen_version: int | None) -> bool:
+    """Whether a command sent from ``seen_version`` was decided on the meeting as it is: someone arriving,
+    leaving or raising a hand since does not change what a facilitator's "next" means."""
+    return seen_version is not None and room.meeting_version <= seen_version <= room.version
 
 
 def _record_step_time(room: Room, before: RoomState, after: RoomState, now: datetime.datetime) -> None:
@@ -560,7 +577,7 @@ def room_command(
     people, facilitators = _people(meeting.circle_id)
     now = timezone.now()
     current = _reconcile(stored, people, facilitators, now, meeting_id=room.meeting_id, poll_marks=room.poll_marks)
-    if command not in IDEMPOTENT_COMMANDS and seen_version != room.version:
+    if command not in IDEMPOTENT_COMMANDS and not _seen_is_current(room, seen_version):
         _refuse(meeting_id, actor, refusals.STALE_VERSION)
     if isinstance(parsed, Start):
         # The client turns chosen since the room opened give their roles now (explicit ones stay).

@@ -145,6 +145,33 @@ def test_a_command_from_an_older_version_is_refused_as_stale(
     assert "stale_version" in caplog.text
 
 
+def test_people_arriving_and_leaving_since_the_facilitator_looked_do_not_make_the_command_stale(
+    world: RoomWorld,
+) -> None:
+    seen = _run(world, "start").version
+    room_presence_join(world.meeting.pk, world.member, "tab-1")
+    room_presence_join(world.meeting.pk, world.members[1], "tab-2")
+    room_presence_leave(world.meeting.pk, world.member.pk, "tab-1")
+    room = room_command(world.meeting.pk, "next", actor=world.facilitator, seen_version=seen)
+    assert _state(world.meeting).step == 1
+    assert room.meeting_version == room.version == seen + 4
+    # The other facilitator, still on the version before "next", is refused: the meeting itself moved.
+    with pytest.raises(RoomRefusal) as refused:
+        room_command(world.meeting.pk, "next", actor=world.co_facilitator, seen_version=seen + 2)
+    assert refused.value.code == refusals.STALE_VERSION
+    assert _state(world.meeting).step == 1
+
+
+@pytest.mark.parametrize("seen", [None, 99])
+def test_a_command_without_a_version_or_from_a_version_not_yet_reached_is_stale(
+    world: RoomWorld, seen: int | None
+) -> None:
+    _run(world, "start")
+    with pytest.raises(RoomRefusal) as refused:
+        room_command(world.meeting.pk, "next", actor=world.facilitator, seen_version=seen)
+    assert refused.value.code == refusals.STALE_VERSION
+
+
 def test_a_cancelled_meetings_room_refuses_every_command_and_stays_as_it_was(world: RoomWorld) -> None:
     _run(world, "start")
     Meeting.objects.filter(pk=world.meeting.pk).update(cancelled_at=world.meeting.starts_at)

@@ -468,9 +468,10 @@ class Room {
     try {
       let { status, reply } = await this.post(this.commandUrl, body, form);
       if (reply && reply.code === "stale_version") {
-        // The version also moves when someone joins, leaves or raises a hand. If the meeting itself (step,
-        // time, speaker, round) is as the person saw it, their command still means what they meant: sent
-        // once more on the new version. Otherwise (another facilitator moved on) the refusal stands.
+        // The server already lets arrivals, departures and raised hands pass; other changes (a role given, a
+        // turn passed) may leave the meeting (step, time, speaker, round) as the person saw it: then their
+        // command still means what they meant and is sent once more on the new version. Otherwise (another
+        // facilitator moved on) the refusal stands.
         await this.fetchFragment();  // a read started after the refusal, whatever else is in flight
         if (this.meetingKey() === seen) {
           body.set("version", String(this.shownVersion));
