@@ -10,17 +10,9 @@ time of the "Mes données" page and of the JSON download, then the queries and t
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-os.environ.setdefault("CERCLES_DATA_DIR", tempfile.mkdtemp(prefix="cercles-bench-"))
+from common import client_for, throwaway_database, time_page
 
 
 def main() -> None:
@@ -29,44 +21,28 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    import django
+    with throwaway_database():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
 
-    django.setup()
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_databases, setup_test_environment, teardown_databases
+        from cercles.privacy.services import person_erase
 
-    setup_test_environment()
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
         print(f"database: {connection.vendor}; {args.repeat} requests per page and size")
         print(f"{'circles':>8} {'what':<24} {'queries':>7} {'median ms':>10}")
         for size in args.sizes:
             person = _populate(size)
-            client = Client()
-            client.force_login(person)
+            client = client_for(person)
             for label, url in [
                 ("Mes données (page)", "/profil/mes-donnees/"),
                 ("Mes données (JSON)", "/profil/mes-donnees.json"),
             ]:
-                with CaptureQueriesContext(connection) as queries:
-                    assert client.get(url).status_code == 200
-                count = len(queries)
-                timings = []
-                for _ in range(args.repeat):
-                    start = time.perf_counter()
-                    client.get(url)
-                    timings.append((time.perf_counter() - start) * 1000)
-                print(f"{size:>8} {label:<24} {count:>7} {statistics.median(timings):>10.1f}")
-            from cercles.privacy.services import person_erase
-
+                timing = time_page(client, url, args.repeat)
+                print(f"{size:>8} {label:<24} {timing.queries:>7} {timing.median_ms:>10.1f}")
             with CaptureQueriesContext(connection) as queries:
                 start = time.perf_counter()
                 person_erase(person_id=person.pk, erased_by=person)
                 elapsed = (time.perf_counter() - start) * 1000
             print(f"{size:>8} {'erasure (one transaction)':<24} {len(queries):>7} {elapsed:>10.1f}")
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 def _populate(size: int):  # type: ignore[no-untyped-def]
