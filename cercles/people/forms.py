@@ -6,7 +6,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cercles.people import selectors
+from cercles.people import collectivites, selectors
 from cercles.people.consent import CONSENT_SUMMARY
 from cercles.people.models import Departement, JobFamily, OrganisationType
 
@@ -22,8 +22,12 @@ class ProfileForm(forms.Form):
     organisation_name = forms.CharField(
         label=_("Organisation"),
         max_length=200,
-        help_text=_("Choisissez dans la liste proposée ou saisissez le nom exact de votre employeur."),
-        # Suggestions from three letters, a few at a time, validated names only (htmx fills the list).
+        help_text=_(
+            "Dès trois lettres, la liste propose les collectivités (communes, intercommunalités, départements, "
+            "régions) et les organisations déjà connues ; sinon, saisissez le nom exact de votre employeur."
+        ),
+        # Suggestions from three letters, a few at a time: official collectivités and validated names
+        # only (htmx fills the list).
         widget=forms.TextInput(
             attrs={
                 "list": "organisations",
@@ -36,7 +40,9 @@ class ProfileForm(forms.Form):
         ),
     )
     organisation_kind = forms.ChoiceField(
-        label=_("Type d'organisation"), choices=[("", "—"), *OrganisationType.choices]
+        label=_("Type d'organisation"),
+        choices=[("", "—"), *OrganisationType.choices],
+        help_text=_("Inutile pour une collectivité choisie dans la liste : son type est connu."),
     )
     departement = forms.ModelChoiceField(
         label=_("Département"),
@@ -53,6 +59,9 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound and collectivites.find_by_label(str(self.data.get("organisation_name", ""))):
+            # A collectivité chosen from the list brings its own type (services.organisation_get_or_create).
+            self.fields["organisation_kind"].required = False
         departement_field = self.fields["departement"]
         assert isinstance(departement_field, forms.ModelChoiceField)
         departement_field.queryset = selectors.departement_list()

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from cercles.core.policy import COORDINATE_PERMISSION
 from cercles.core.text import normalize_for_search
+from cercles.people import collectivites
 from cercles.people.models import Departement, JobFamily, Organisation, Profile, User
 
 
@@ -34,20 +35,59 @@ SUGGESTION_MIN_LENGTH = 3
 SUGGESTION_COUNT = 8
 
 
-def organisation_suggestions(*, typed: str) -> list[Organisation]:
-    """A few validated organisations whose name contains what the person typed (three letters at least).
+@dataclass(frozen=True)
+class OrganisationSuggestion:
+    """One option of the organisation field's list: what choosing it puts in the field, and what it shows."""
 
-    Case, accents and spaces are ignored (the folded name). Names nobody validated are never offered
-    to others: what one person types is not shown to the next. One query.
+    value: str
+    label: str
+
+
+def organisation_suggestions(*, typed: str) -> list[OrganisationSuggestion]:
+    """A few organisations whose name holds what the person typed (three letters at least).
+
+    Two sources, half the list each when both have enough (what one leaves, the other may fill): the
+    official collectivités of the Code officiel géographique (communes, EPCI, départements, régions:
+    public facts, safe to offer to anyone), then the organisations a coordinator validated. Names nobody
+    validated are never offered to others: what one person types is not shown to the next. Case,
+    accents and spaces are ignored. One query, whatever matches.
     """
     folded = normalize_for_search(typed)
     if len(folded) < SUGGESTION_MIN_LENGTH:
         return []
-    return list(
-        Organisation.objects.filter(validated_at__isnull=False, search_name__contains=folded)
-        .select_related("departement")
-        .order_by("name", "departement_id")[:SUGGESTION_COUNT]
+    official = [
+        OrganisationSuggestion(value=c.label, label=c.label)
+        for c in collectivites.suggest(folded, limit=SUGGESTION_COUNT)
+    ]
+    offered = {suggestion.value for suggestion in official}
+    validated = Organisation.objects.filter(validated_at__isnull=False, search_name__contains=folded).order_by(
+        "name", "departement_id"
     )
+    # An organisation that is itself a collectivité is offered once, under its official label.
+    others = [
+        suggestion
+        for suggestion in (_suggestion_for(organisation) for organisation in validated[:SUGGESTION_COUNT])
+        if suggestion.value not in offered
+    ]
+    official_share = min(len(official), max(SUGGESTION_COUNT // 2, SUGGESTION_COUNT - len(others)))
+    return official[:official_share] + others[: SUGGESTION_COUNT - official_share]
+
+
+def organisation_field_value(organisation: Organisation) -> str:
+    """What the profile's organisation field holds for this organisation.
+
+    The official label for a collectivité (« Commune de Sète (34) »), so that saving the profile again
+    finds the same organisation whatever département the person gives; the name otherwise.
+    """
+    collectivite = collectivites.find_by_organisation(organisation.name, organisation.departement_id)
+    return collectivite.label if collectivite is not None else organisation.name
+
+
+def _suggestion_for(organisation: Organisation) -> OrganisationSuggestion:
+    value = organisation_field_value(organisation)
+    if value != organisation.name or organisation.departement_id is None:
+        return OrganisationSuggestion(value=value, label=value)
+    return OrganisationSuggestion(value=value, label=f"{organisation.name} ({organisation.departement_id})")
 
 
 def coordinator_list() -> QuerySet[User]:

@@ -16,6 +16,8 @@ from cercles.audit.services import audit_record
 from cercles.core.page_cache import public_pages_changed
 from cercles.core.policy import allows, require
 from cercles.core.text import normalize_for_search
+from cercles.people import collectivites
+from cercles.people.collectivites import Collectivite
 from cercles.people.consent import CONSENT_SUMMARY, CONSENT_VERSION
 from cercles.people.exceptions import (
     CONSENT_REQUIRED,
@@ -38,8 +40,13 @@ def organisation_get_or_create(*, name: str, kind: str, departement: Departement
 
     Names are compared case- and accent-insensitively, so that colleagues who type their employer
     differently still share one record. The kind given is used only for a new organisation.
+    A collectivité's label from the suggestions (« Commune de Sète (34) ») gives the official
+    organisation instead, whatever kind and département were given (``_organisation_from_cog``).
     Raises ProfileError for an empty name or an unknown kind.
     """
+    collectivite = collectivites.find_by_label(name)
+    if collectivite is not None:
+        return _organisation_from_cog(collectivite)
     clean_name, search_name = _organisation_name(name, kind, fields=("organisation_name", "organisation_kind"))
     existing = Organisation.objects.filter(search_name=search_name, departement=departement).first()
     if existing is not None:
@@ -52,6 +59,45 @@ def organisation_get_or_create(*, name: str, kind: str, departement: Departement
             organisation.save()
     except IntegrityError:
         return Organisation.objects.get(search_name=search_name, departement=departement)
+    return organisation
+
+
+def _organisation_from_cog(collectivite: Collectivite) -> Organisation:
+    """The organisation of a collectivité: official name, type and département, validated.
+
+    The official data wins over what the form said: the organisation is the collectivité, whose type
+    and département are facts, while the person's own département (where they work, on their profile)
+    is theirs to give: an agent of a région, or of a commune's service in a neighbouring town, keeps it.
+    An organisation someone typed under that name in that département becomes the official one — the
+    name is an official designation, so it needs no coordinator — rather than a twin beside it.
+    """
+    name = collectivite.organisation_name
+    search_name = normalize_for_search(name)
+    departement_id = collectivite.departement or None
+    organisation = Organisation.objects.filter(search_name=search_name, departement_id=departement_id).first()
+    if organisation is None:
+        organisation = Organisation(
+            name=name,
+            kind=collectivite.kind,
+            departement_id=departement_id,
+            search_name=search_name,
+            validated_at=timezone.now(),
+        )
+        organisation.full_clean(validate_constraints=False)
+        try:
+            # A savepoint: two colleagues choosing the same collectivité at once both end on one record.
+            with transaction.atomic():
+                organisation.save()
+        except IntegrityError:
+            organisation = Organisation.objects.get(search_name=search_name, departement_id=departement_id)
+        else:
+            return organisation
+    if (organisation.name, organisation.kind) != (name, collectivite.kind) or organisation.validated_at is None:
+        organisation.name = name
+        organisation.kind = collectivite.kind
+        organisation.validated_at = organisation.validated_at or timezone.now()
+        organisation.full_clean(validate_constraints=False)
+        organisation.save(update_fields=["name", "kind", "validated_at"])
     return organisation
 
 

@@ -19,7 +19,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     initial = {
         "first_name": request.user.first_name,  # type: ignore[union-attr]
         "last_name": request.user.last_name,  # type: ignore[union-attr]
-        "organisation_name": profile.organisation.name if profile.organisation else "",
+        "organisation_name": selectors.organisation_field_value(profile.organisation) if profile.organisation else "",
         "organisation_kind": profile.organisation.kind if profile.organisation else "",
         "departement": profile.departement_id,
         "job_family": profile.job_family_id,

@@ -118,3 +118,32 @@ def test_signup_sends_a_code_and_login_by_code_works(client, mailoutbox, django_
     assert User.objects.filter(email="nouvelle@exemple.fr").exists()
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["nouvelle@exemple.fr"]
+
+
+class TestCollectiviteChosen:
+    def test_a_collectivite_from_the_list_needs_no_type(self) -> None:
+        user = make_user(complete_profile=False)
+        data = profile_form(organisation_name="Commune de Sète (34)", organisation_kind="")
+        response = client_for(user).post(reverse("people:profile_edit"), data)
+        assert response.status_code == 302
+        assert Profile.objects.get(user=user).organisation.kind == "commune"
+
+    def test_a_name_typed_still_needs_its_type(self) -> None:
+        user = make_user(complete_profile=False)
+        response = client_for(user).post(reverse("people:profile_edit"), profile_form(organisation_kind=""))
+        assert response.status_code == 200
+        assert not Profile.objects.filter(user=user).exists()
+
+    def test_the_profile_shows_the_collectivite_under_its_label_and_saving_again_keeps_it(self) -> None:
+        user = make_user(complete_profile=False)
+        client = client_for(user)
+        client.post(reverse("people:profile_edit"), profile_form(organisation_name="Commune de Sète (34)"))
+        organisation = Profile.objects.get(user=user).organisation
+        page = client.get(reverse("people:profile_edit")).content.decode()
+        assert 'value="Commune de Sète (34)"' in page
+        # Moving to the Gard, the person saves the form as it shows: same employer, still in the Hérault.
+        gard = Departement.objects.get(code="30").pk
+        client.post(
+            reverse("people:profile_edit"), profile_form(organisation_name="Commune de Sète (34)", departement=gard)
+        )
+        assert Profile.objects.get(user=user).organisation == organisation
