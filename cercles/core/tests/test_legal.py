@@ -35,6 +35,14 @@ def test_the_legal_notice_names_the_operator_director_host_and_contact(client, o
         assert fact in page
 
 
+def test_the_legal_notice_credits_the_open_data_it_reuses(client) -> None:
+    # The Licence Ouverte asks for the source: the collectivités offered to people come from INSEE's COG.
+    page = html.unescape(client.get("/mentions-legales/").content.decode())
+    assert "Code officiel géographique de l'Insee" in page
+    assert "Licence Ouverte 2.0" in page
+    assert "répertoire des métiers territoriaux du CNFPT" in page
+
+
 def test_the_demo_legal_notice_says_what_is_not_set(client) -> None:
     page = html.unescape(client.get("/mentions-legales/").content.decode())
     assert "Programme Cercles (démonstration)" in page
